@@ -1,0 +1,62 @@
+# The Softmax book. `make book` builds the site, `make test` runs every check.
+# Both set up .venv first if anything is missing or requirements changed.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HTML   := _build/html
+PORT   ?= 8000
+NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
+PYTEST := $(BIN)/python -m pytest
+NBVAL  := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+.PHONY: help book test unit notebooks-check browser notebooks lab serve bench constraints clean
+
+help:
+	@echo "make book       build the site into $(HTML) (warnings are errors)"
+	@echo "make test       every check: unit, property and doctests, notebooks (nbval), the build, the browser test"
+	@echo "make lab        JupyterLab on book/"
+	@echo "make notebooks  re-execute every notebook in place, storing fresh outputs"
+	@echo "make serve      serve the built site on http://127.0.0.1:$(PORT)"
+	@echo "make bench      speed, memory and accuracy benchmarks"
+	@echo "make clean      remove the build, caches and .venv"
+
+$(STAMP): requirements.txt constraints.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed; run make PYTHON=python3.11")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt -c constraints.txt
+	touch $@
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . -W -n --keep-going
+	@echo "The book is at file://$(CURDIR)/$(HTML)/index.html (or run: make serve)"
+
+test: $(STAMP)
+	$(PYTEST) -m "not browser" tests softmax_lib
+	$(PYTEST) $(NBVAL) book
+	$(MAKE) book
+	$(PYTEST) -m browser tests/browser
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab book
+
+notebooks: $(STAMP)
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace $(NOTEBOOKS)
+
+serve: book
+	@echo "Serving http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"
+	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory $(HTML)
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+# Record the versions that pass, for readers to reproduce them.
+constraints: $(STAMP)
+	{ echo "# Exact versions that passed \`make test\` (pip install -r requirements.txt -c constraints.txt)."; \
+	  echo "# Regenerate with \`make constraints\` after changing requirements.txt."; \
+	  $(BIN)/python -m pip freeze --exclude-editable | sed 's/+cpu$$//'; } > constraints.txt
+
+clean:
+	rm -rf _build $(VENV) .pytest_cache .hypothesis softmax_lib.egg-info

@@ -1,0 +1,53 @@
+"""softmax_lib: the companion library of the Softmax book.
+
+Every chapter imports it as ``import softmax_lib as sl``. The modules follow
+the book's table of contents.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+# Chapters 1-2: the formula and its stable evaluation
+from .core import log_softmax, logsumexp, softmax, softmax_naive
+
+# Chapter 2: measuring accuracy
+
+# Chapter 3: temperature and sampling
+
+# Chapter 4: softmax regression
+
+# Chapter 5: exercise checkers
+
+# Chapter 6: attention
+
+# Chapter 7: online softmax and tiled attention
+
+# Figures
+from .plotting import OKABE_ITO, use_book_style
+
+try:
+    __version__ = version("softmax_lib")
+except PackageNotFoundError:  # imported from a source tree that was not installed
+    __version__ = "0+unknown"
+
+__all__ = [
+    # core
+    "softmax",
+    "log_softmax",
+    "logsumexp",
+    "softmax_naive",
+    # chapter 2: accuracy
+
+    # chapter 3: temperature and sampling
+
+    # chapter 4: regression
+
+    # chapter 5: exercise checkers
+
+    # chapter 6: attention
+
+    # chapter 7: online softmax
+
+    # figures
+    "OKABE_ITO",
+    "use_book_style",
+]

@@ -1,0 +1,113 @@
+"""Input checks shared by every public function of softmax_lib.
+
+One home for the input policy, so that every function answers bad input
+with the same kind of message: the argument's name, what it got, and what
+was expected.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import operator
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+__all__ = [
+    "as_float_array",
+    "check_axis",
+    "check_positive_number",
+    "check_temperature",
+    "restore_dtype",
+]
+
+
+def as_float_array(x: ArrayLike, name: str = "x", *, min_ndim: int = 1) -> tuple[np.ndarray, np.dtype]:
+    """Convert *x* to a floating array to compute in, and the dtype to return.
+
+    float32 and float64 are kept; float16 is computed in float32 (as every
+    framework does under mixed precision) and returned as float16; integers
+    become float64. bool, complex, object and string input is refused,
+    because none of them has an order that softmax could respect.
+
+    The returned array may be *x* itself: callers must never write into it.
+    """
+    try:
+        arr = np.asarray(x)
+    except (ValueError, TypeError) as err:
+        raise TypeError(
+            f"{name} must be an array of real numbers; could not convert "
+            f"{type(x).__name__} to an array ({err})"
+        ) from None
+    kind = arr.dtype.kind
+    if kind in "fiu":
+        pass
+    elif kind == "b":
+        raise TypeError(
+            f"{name} has dtype bool; expected real numbers (float or int). "
+            f"Convert on purpose, for example {name}.astype(float), if True/False are scores."
+        )
+    elif kind == "c":
+        raise TypeError(f"{name} has dtype {arr.dtype} (complex); expected real numbers (float or int)")
+    else:
+        raise TypeError(f"{name} has dtype {arr.dtype}; expected real numbers (float or int)")
+    if arr.ndim < min_ndim:
+        raise ValueError(
+            f"{name} must have at least {min_ndim} dimension(s); got a {arr.ndim}-d array "
+            f"(shape {arr.shape}). Softmax normalises along an axis: wrap a single score in a list."
+        )
+    return_dtype = arr.dtype if kind == "f" else np.dtype(np.float64)
+    if arr.dtype == np.float16:
+        work = arr.astype(np.float32)
+    elif kind == "f" and arr.dtype.itemsize >= 4:
+        work = arr
+    else:
+        work = arr.astype(np.float64)
+    return work, return_dtype
+
+
+def restore_dtype(result: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Return *result* in the caller's dtype (float16 input was computed in float32)."""
+    return result if result.dtype == dtype else result.astype(dtype)
+
+
+def check_axis(axis: object, ndim: int, name: str = "axis") -> int:
+    """Return *axis* as a non-negative int, or raise a clear error."""
+    if isinstance(axis, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an integer; got the bool {axis!r}")
+    try:
+        index = operator.index(axis)
+    except TypeError:
+        raise TypeError(
+            f"{name} must be an integer; got {axis!r} of type {type(axis).__name__} "
+            "(softmax_lib normalises along one axis; scipy's axis=None has no equivalent here)"
+        ) from None
+    if not -ndim <= index < ndim:
+        raise np.exceptions.AxisError(
+            f"{name}={index} is out of range for an array with {ndim} dimension(s); "
+            f"expected an integer from {-ndim} to {ndim - 1}"
+        )
+    return index % ndim
+
+
+def check_positive_number(value: object, name: str, *, hint: str = "") -> float:
+    """Return *value* as a float if it is a finite real number > 0, else raise."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number; got {value!r} of type {type(value).__name__}")
+    value = float(value)
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a finite number > 0; got {value!r}.{(' ' + hint) if hint else ''}")
+    return value
+
+
+def check_temperature(temperature: object) -> float:
+    """Check a softmax temperature; T -> 0 is a limit, not a value to divide by."""
+    return check_positive_number(
+        temperature,
+        "temperature",
+        hint=(
+            "As temperature -> 0 softmax tends to the one-hot argmax: use np.argmax "
+            "(or sl.sample(..., temperature=0) for greedy decoding) instead of T = 0."
+        ),
+    )
