@@ -20,6 +20,7 @@ from .core import log_softmax, logsumexp, softmax, softmax_naive
 # Chapter 6: attention
 
 # Chapter 7: online softmax and tiled attention
+from .online import SoftmaxState, merge_softmax_states, online_softmax, softmax_state, tiled_attention
 
 # Figures
 from .plotting import OKABE_ITO, use_book_style
@@ -46,6 +47,11 @@ __all__ = [
     # chapter 6: attention
 
     # chapter 7: online softmax
+    "online_softmax",
+    "SoftmaxState",
+    "softmax_state",
+    "merge_softmax_states",
+    "tiled_attention",
 
     # figures
     "OKABE_ITO",
