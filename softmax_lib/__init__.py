@@ -12,6 +12,7 @@ from .core import log_softmax, logsumexp, softmax, softmax_naive
 # Chapter 2: measuring accuracy
 
 # Chapter 3: temperature and sampling
+from .temperature import ReliabilityCurve, entropy, expected_calibration_error, reliability_curve, sample
 
 # Chapter 4: softmax regression
 
@@ -38,6 +39,11 @@ __all__ = [
     # chapter 2: accuracy
 
     # chapter 3: temperature and sampling
+    "entropy",
+    "sample",
+    "expected_calibration_error",
+    "reliability_curve",
+    "ReliabilityCurve",
 
     # chapter 4: regression
 
