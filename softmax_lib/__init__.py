@@ -13,6 +13,7 @@ from .core import log_softmax, logsumexp, softmax, softmax_naive
 from .accuracy import log_softmax_reference, logsumexp_reference, softmax_reference, ulp_error
 
 # Chapter 3: temperature and sampling
+from .temperature import ReliabilityCurve, entropy, expected_calibration_error, reliability_curve, sample
 
 # Chapter 4: softmax regression
 
@@ -43,6 +44,11 @@ __all__ = [
     "ulp_error",
 
     # chapter 3: temperature and sampling
+    "entropy",
+    "sample",
+    "expected_calibration_error",
+    "reliability_curve",
+    "ReliabilityCurve",
 
     # chapter 4: regression
 
