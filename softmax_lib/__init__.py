@@ -14,6 +14,7 @@ from .core import log_softmax, logsumexp, softmax, softmax_naive
 # Chapter 3: temperature and sampling
 
 # Chapter 4: softmax regression
+from .regression import SoftmaxRegression, cross_entropy, sigmoid, softmax_jacobian
 
 # Chapter 5: exercise checkers
 
@@ -40,6 +41,10 @@ __all__ = [
     # chapter 3: temperature and sampling
 
     # chapter 4: regression
+    "sigmoid",
+    "cross_entropy",
+    "softmax_jacobian",
+    "SoftmaxRegression",
 
     # chapter 5: exercise checkers
 
