@@ -16,6 +16,7 @@ from .accuracy import log_softmax_reference, logsumexp_reference, softmax_refere
 from .temperature import ReliabilityCurve, entropy, expected_calibration_error, reliability_curve, sample
 
 # Chapter 4: softmax regression
+from .regression import SoftmaxRegression, cross_entropy, sigmoid, softmax_jacobian
 
 # Chapter 5: exercise checkers
 
@@ -51,6 +52,10 @@ __all__ = [
     "ReliabilityCurve",
 
     # chapter 4: regression
+    "sigmoid",
+    "cross_entropy",
+    "softmax_jacobian",
+    "SoftmaxRegression",
 
     # chapter 5: exercise checkers
 
