@@ -16,6 +16,7 @@ from .core import log_softmax, logsumexp, softmax, softmax_naive
 # Chapter 4: softmax regression
 
 # Chapter 5: exercise checkers
+from .exercises import CaseResult, CheckResult, check_cross_entropy_grad, check_log_softmax, check_softmax
 
 # Chapter 6: attention
 
@@ -42,6 +43,11 @@ __all__ = [
     # chapter 4: regression
 
     # chapter 5: exercise checkers
+    "check_softmax",
+    "check_log_softmax",
+    "check_cross_entropy_grad",
+    "CheckResult",
+    "CaseResult",
 
     # chapter 6: attention
 
