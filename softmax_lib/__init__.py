@@ -19,6 +19,7 @@ from .temperature import ReliabilityCurve, entropy, expected_calibration_error, 
 from .regression import SoftmaxRegression, cross_entropy, sigmoid, softmax_jacobian
 
 # Chapter 5: exercise checkers
+from .exercises import CaseResult, CheckResult, check_cross_entropy_grad, check_log_softmax, check_softmax
 
 # Chapter 6: attention
 
@@ -58,6 +59,11 @@ __all__ = [
     "SoftmaxRegression",
 
     # chapter 5: exercise checkers
+    "check_softmax",
+    "check_log_softmax",
+    "check_cross_entropy_grad",
+    "CheckResult",
+    "CaseResult",
 
     # chapter 6: attention
 
