@@ -18,6 +18,7 @@ from .core import log_softmax, logsumexp, softmax, softmax_naive
 # Chapter 5: exercise checkers
 
 # Chapter 6: attention
+from .attention import attention, causal_mask
 
 # Chapter 7: online softmax and tiled attention
 
@@ -44,6 +45,8 @@ __all__ = [
     # chapter 5: exercise checkers
 
     # chapter 6: attention
+    "attention",
+    "causal_mask",
 
     # chapter 7: online softmax
 
