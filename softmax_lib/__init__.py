@@ -22,6 +22,7 @@ from .regression import SoftmaxRegression, cross_entropy, sigmoid, softmax_jacob
 from .exercises import CaseResult, CheckResult, check_cross_entropy_grad, check_log_softmax, check_softmax
 
 # Chapter 6: attention
+from .attention import attention, causal_mask
 
 # Chapter 7: online softmax and tiled attention
 
@@ -66,6 +67,8 @@ __all__ = [
     "CaseResult",
 
     # chapter 6: attention
+    "attention",
+    "causal_mask",
 
     # chapter 7: online softmax
 
