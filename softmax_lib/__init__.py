@@ -25,6 +25,7 @@ from .exercises import CaseResult, CheckResult, check_cross_entropy_grad, check_
 from .attention import attention, causal_mask
 
 # Chapter 7: online softmax and tiled attention
+from .online import SoftmaxState, merge_softmax_states, online_softmax, softmax_state, tiled_attention
 
 # Figures
 from .plotting import OKABE_ITO, use_book_style
@@ -71,6 +72,11 @@ __all__ = [
     "causal_mask",
 
     # chapter 7: online softmax
+    "online_softmax",
+    "SoftmaxState",
+    "softmax_state",
+    "merge_softmax_states",
+    "tiled_attention",
 
     # figures
     "OKABE_ITO",
