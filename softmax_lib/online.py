@@ -25,6 +25,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._validation import as_float_array, check_axis, check_positive_number, restore_dtype
+from .attention import _check_mask  # one home for the mask convention: attention's
 
 __all__ = [
     "SoftmaxState",
@@ -200,8 +201,8 @@ def merge_softmax_states(a: tuple[ArrayLike, ArrayLike], b: tuple[ArrayLike, Arr
 
     References
     ----------
-    .. [1] M. Milakov and N. Gimelshein, "Online normalizer calculation for
-       softmax", arXiv:1805.02867, 2018.
+    - M. Milakov and N. Gimelshein, "Online normalizer calculation for
+      softmax", arXiv:1805.02867, 2018.
 
     Examples
     --------
@@ -300,8 +301,8 @@ def online_softmax(x: ArrayLike, axis: int = -1, *, chunk: int = 1024) -> np.nda
 
     References
     ----------
-    .. [1] M. Milakov and N. Gimelshein, "Online normalizer calculation for
-       softmax", arXiv:1805.02867, 2018.
+    - M. Milakov and N. Gimelshein, "Online normalizer calculation for
+      softmax", arXiv:1805.02867, 2018.
 
     Examples
     --------
@@ -346,23 +347,6 @@ def online_softmax(x: ArrayLike, axis: int = -1, *, chunk: int = 1024) -> np.nda
         np.exp(tile, out=tile)
         np.divide(tile, denom, out=out[index])
     return restore_dtype(out, dtype)
-
-
-def _check_mask(mask: ArrayLike, score_shape: tuple[int, ...]) -> np.ndarray:
-    arr = np.asarray(mask)
-    if arr.dtype != np.bool_:
-        raise TypeError(
-            f"mask must be a boolean array (True = may attend, as in PyTorch's "
-            f"scaled_dot_product_attention); got dtype {arr.dtype}. An additive float mask "
-            f"(0 to keep, -inf to drop) is a different convention: pass mask=(additive == 0) instead."
-        )
-    try:
-        return np.broadcast_to(arr, score_shape)
-    except ValueError:
-        raise ValueError(
-            f"mask of shape {arr.shape} does not broadcast to the scores' shape "
-            f"{score_shape} (..., n_queries, n_keys)"
-        ) from None
 
 
 def tiled_attention(
@@ -457,13 +441,13 @@ def tiled_attention(
 
     References
     ----------
-    .. [1] T. Dao, D. Y. Fu, S. Ermon, A. Rudra and C. Re, "FlashAttention:
-       fast and memory-efficient exact attention with IO-awareness",
-       NeurIPS, 2022.
-    .. [2] T. Dao, "FlashAttention-2: faster attention with better
-       parallelism and work partitioning", arXiv:2307.08691, 2023.
-    .. [3] M. N. Rabe and C. Staats, "Self-attention does not need O(n^2)
-       memory", arXiv:2112.05682, 2021.
+    - T. Dao, D. Y. Fu, S. Ermon, A. Rudra and C. Re, "FlashAttention:
+      fast and memory-efficient exact attention with IO-awareness",
+      NeurIPS, 2022.
+    - T. Dao, "FlashAttention-2: faster attention with better
+      parallelism and work partitioning", arXiv:2307.08691, 2023.
+    - M. N. Rabe and C. Staats, "Self-attention does not need O(n^2)
+      memory", arXiv:2112.05682, 2021.
 
     Examples
     --------
@@ -509,7 +493,9 @@ def tiled_attention(
     else:
         scale = check_positive_number(scale, "scale", hint="The usual choice is 1/sqrt(d): leave scale=None.")
     n_queries, n_keys, dv = q_work.shape[-2], k_work.shape[-2], v_work.shape[-1]
-    keep = None if mask is None else _check_mask(mask, lead + (n_queries, n_keys))
+    score_shape = lead + (n_queries, n_keys)
+    # A read-only broadcast view: slicing it per tile never copies the whole mask.
+    keep = None if mask is None else np.broadcast_to(_check_mask(mask, score_shape), score_shape)
 
     dtype = np.result_type(q_dtype, k_dtype, v_dtype)
     work_dtype = np.result_type(q_work.dtype, k_work.dtype, v_work.dtype)

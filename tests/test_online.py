@@ -452,3 +452,17 @@ def test_tiled_attention_rejects_mismatched_shapes():
         sl.tiled_attention(rng.normal(size=(2, 3, 4)), rng.normal(size=(3, 5, 4)), rng.normal(size=(3, 5, 2)))
     with pytest.raises(ValueError, match="dimension"):
         sl.tiled_attention(rng.normal(size=4), rng.normal(size=(5, 4)), rng.normal(size=(5, 2)))
+
+
+@pytest.mark.parametrize("causal", [False, True])
+@pytest.mark.parametrize(("lq", "lk", "block_q", "block_k"), [(9, 9, 2, 4), (13, 5, 4, 2), (5, 13, 3, 5), (40, 40, 16, 7)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_tiled_attention_equals_plain_attention(causal, lq, lk, block_q, block_k, dtype):
+    q, k, v = (a.astype(dtype) for a in qkv((2, 2), lq, lk, seed=lq * lk + block_q))
+    mask = np.random.default_rng(lq + lk).random((2, 1, lq, lk)) < 0.7
+    mask[0, 0, 1] = False  # a fully masked query in the first sequence
+    got = sl.tiled_attention(q, k, v, mask=mask, causal=causal, block_q=block_q, block_k=block_k)
+    ref = sl.attention(q, k, v, mask=mask, causal=causal)
+    assert got.dtype == ref.dtype == dtype
+    tol = TOL if dtype == np.float64 else dict(rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got, ref, **tol)
