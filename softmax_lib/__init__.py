@@ -10,6 +10,7 @@ from importlib.metadata import PackageNotFoundError, version
 from .core import log_softmax, logsumexp, softmax, softmax_naive
 
 # Chapter 2: measuring accuracy
+from .accuracy import log_softmax_reference, logsumexp_reference, softmax_reference, ulp_error
 
 # Chapter 3: temperature and sampling
 from .temperature import ReliabilityCurve, entropy, expected_calibration_error, reliability_curve, sample
@@ -37,6 +38,10 @@ __all__ = [
     "logsumexp",
     "softmax_naive",
     # chapter 2: accuracy
+    "softmax_reference",
+    "log_softmax_reference",
+    "logsumexp_reference",
+    "ulp_error",
 
     # chapter 3: temperature and sampling
     "entropy",
