@@ -100,8 +100,8 @@ def entropy(p: ArrayLike, axis: int = -1) -> np.ndarray:
 
     References
     ----------
-    .. [1] C. E. Shannon, "A mathematical theory of communication",
-       Bell System Technical Journal, 1948.
+    - C. E. Shannon, "A mathematical theory of communication",
+      Bell System Technical Journal, 1948.
 
     Examples
     --------
@@ -269,12 +269,12 @@ def sample(
 
     References
     ----------
-    .. [1] G. Hinton, O. Vinyals and J. Dean, "Distilling the knowledge in a
-       neural network", arXiv:1503.02531, 2015 (softmax with temperature).
-    .. [2] A. Fan, M. Lewis and Y. Dauphin, "Hierarchical neural story
-       generation", ACL 2018 (top-k sampling).
-    .. [3] A. Holtzman, J. Buys, L. Du, M. Forbes and Y. Choi, "The curious
-       case of neural text degeneration", ICLR 2020 (nucleus, top-p, sampling).
+    - G. Hinton, O. Vinyals and J. Dean, "Distilling the knowledge in a
+      neural network", arXiv:1503.02531, 2015 (softmax with temperature).
+    - A. Fan, M. Lewis and Y. Dauphin, "Hierarchical neural story
+      generation", ACL 2018 (top-k sampling).
+    - A. Holtzman, J. Buys, L. Du, M. Forbes and Y. Choi, "The curious
+      case of neural text degeneration", ICLR 2020 (nucleus, top-p, sampling).
 
     Examples
     --------
@@ -449,8 +449,8 @@ def reliability_curve(probs: ArrayLike, labels: ArrayLike, n_bins: int = 15) -> 
 
     References
     ----------
-    .. [1] C. Guo, G. Pleiss, Y. Sun and K. Q. Weinberger, "On calibration
-       of modern neural networks", ICML 2017.
+    - C. Guo, G. Pleiss, Y. Sun and K. Q. Weinberger, "On calibration
+      of modern neural networks", ICML 2017.
 
     Examples
     --------
@@ -530,10 +530,10 @@ def expected_calibration_error(probs: ArrayLike, labels: ArrayLike, n_bins: int 
 
     References
     ----------
-    .. [1] M. P. Naeini, G. F. Cooper and M. Hauskrecht, "Obtaining well
-       calibrated probabilities using Bayesian binning", AAAI 2015.
-    .. [2] C. Guo, G. Pleiss, Y. Sun and K. Q. Weinberger, "On calibration
-       of modern neural networks", ICML 2017.
+    - M. P. Naeini, G. F. Cooper and M. Hauskrecht, "Obtaining well
+      calibrated probabilities using Bayesian binning", AAAI 2015.
+    - C. Guo, G. Pleiss, Y. Sun and K. Q. Weinberger, "On calibration
+      of modern neural networks", ICML 2017.
 
     Examples
     --------
