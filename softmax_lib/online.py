@@ -278,8 +278,9 @@ def online_softmax(x: ArrayLike, axis: int = -1, *, chunk: int = 1024) -> np.nda
 
     After the last chunk, :math:`m = \max_j x_j` and :math:`s = \sum_j e^{x_j - m}`
     (Milakov and Gimelshein 2018). The second pass writes
-    :math:`e^{x_i - m} / s`; no algorithm can avoid it, because every output
-    depends on the sum of all inputs. The safe softmax needs one more pass
+    :math:`e^{x_i - m} / s`; short of keeping the whole row in fast memory,
+    no algorithm can avoid it, because every output depends on the sum of
+    all inputs. The safe softmax needs one more pass
     (a separate one for the maximum): 3 reads and 1 write per entry against 2
     reads and 1 write here. Working memory beyond the output is a few chunks.
 

@@ -466,3 +466,21 @@ def test_tiled_attention_equals_plain_attention(causal, lq, lk, block_q, block_k
     assert got.dtype == ref.dtype == dtype
     tol = TOL if dtype == np.float64 else dict(rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(got, ref, **tol)
+
+
+def test_logsumexp_of_the_empty_state_is_minus_inf_without_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert float(sl.SoftmaxState(-np.inf, 0.0).logsumexp()) == -np.inf
+        assert float(sl.softmax_state(np.zeros(0)).logsumexp()) == -np.inf
+
+
+def test_merge_broadcasts_states_of_different_shapes():
+    rng = np.random.default_rng(36)
+    x = rng.normal(size=(3, 8))
+    rows = sl.softmax_state(x[:, :5])  # one state per row
+    shared = sl.softmax_state(x[0, 5:])  # a single state, broadcast to every row
+    merged = sl.merge_softmax_states(rows, shared)
+    expected = sl.softmax_state(np.concatenate([x[:, :5], np.broadcast_to(x[0, 5:], (3, 3))], axis=1))
+    np.testing.assert_array_equal(merged.max, expected.max)
+    np.testing.assert_allclose(merged.sum, expected.sum, rtol=4 * np.finfo(float).eps)
