@@ -484,3 +484,13 @@ def test_merge_broadcasts_states_of_different_shapes():
     expected = sl.softmax_state(np.concatenate([x[:, :5], np.broadcast_to(x[0, 5:], (3, 3))], axis=1))
     np.testing.assert_array_equal(merged.max, expected.max)
     np.testing.assert_allclose(merged.sum, expected.sum, rtol=4 * np.finfo(float).eps)
+
+
+def test_state_sum_is_shift_invariant_but_logsumexp_is_not():
+    # Guards the textbook slip of calling log-sum-exp shift-invariant:
+    # shifting the scores by c moves the maximum and lse by c, not the sum.
+    x = np.random.default_rng(37).normal(size=20)
+    a, b = sl.softmax_state(x), sl.softmax_state(x + 10.0)
+    assert float(b.max) == pytest.approx(float(a.max) + 10.0, rel=1e-15)
+    assert float(b.sum) == pytest.approx(float(a.sum), rel=1e-14)
+    assert float(b.logsumexp()) == pytest.approx(float(a.logsumexp()) + 10.0, rel=1e-15)
