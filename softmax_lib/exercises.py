@@ -51,7 +51,7 @@ _F32_LOGP_TOL = {"rtol": 1e-5, "atol": 1e-5}
 
 @dataclass
 class CaseResult:
-    """The outcome of one case of a checker.
+    r"""The outcome of one case of a checker.
 
     Attributes
     ----------
@@ -60,7 +60,22 @@ class CaseResult:
     status : str
         ``"PASS"``, ``"FAIL"`` or ``"NOTE"`` (a remark that does not fail the check).
     message : str
-        What was given, expected and returned, and a hint; empty when the case passed.
+        What was given, expected and returned, and a hint, one item per line;
+        empty when the case passed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import softmax_lib as sl
+    >>> case = sl.CaseResult("huge inputs", "FAIL", "input [1000, 1001]\ngot [nan, nan]")
+    >>> case.passed
+    False
+    >>> print(case.block())
+    FAIL  huge inputs
+          input [1000, 1001]
+          got [nan, nan]
+    >>> case.line()
+    'FAIL  huge inputs: input [1000, 1001] got [nan, nan]'
     """
 
     name: str
