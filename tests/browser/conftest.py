@@ -34,10 +34,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+NO_CHROMIUM = f"Chromium was not found at {CHROMIUM}"
 HOW_TO_ENABLE = (
-    f"Chromium not found at {CHROMIUM}: the browser test of the site is skipped. "
-    "To run it, install Chromium (Debian/Ubuntu: `sudo apt-get install chromium`) "
-    "or point SOFTMAX_BOOK_CHROMIUM at a Chromium/Chrome executable."
+    "To run the browser test of the site, install Chromium (Debian/Ubuntu: "
+    "`sudo apt-get install chromium`) or point SOFTMAX_BOOK_CHROMIUM at a Chromium/Chrome executable."
 )
 
 
@@ -47,7 +47,7 @@ def in_ci() -> bool:
 
 def _missing_browser(message: str):
     if in_ci():
-        pytest.fail(f"CI=true and the browser test cannot run: {message}", pytrace=False)
+        pytest.fail(f"CI=true: the browser test must run, but {message}", pytrace=False)
     pytest.skip(message)
 
 
@@ -105,11 +105,12 @@ def screenshots() -> Path:
 def browser():
     """One headless Chromium for the whole session."""
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        _missing_browser(HOW_TO_ENABLE)
+        _missing_browser(f"{NO_CHROMIUM}. {HOW_TO_ENABLE}")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _missing_browser("Playwright's Python package is missing: `pip install -r requirements.txt`.")
+        _missing_browser("Playwright's Python package is missing. Install it with "
+                         "`pip install -r requirements.txt -c constraints.txt` (or `make`).")
     with sync_playwright() as pw:
         # Playwright gives the browser a fresh temporary profile; each test
         # then opens its own context (no cookies, no local storage).
