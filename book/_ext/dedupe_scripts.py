@@ -3,21 +3,9 @@
 A stock jupyter-book 1 build registers sphinx-thebe's inline script twice;
 in a browser the second copy throws "Identifier 'THEBE_JS_URL' has already
 been declared" on every page. This keeps the first copy of each script.
-
-The two copies are not equal for Sphinx: one was registered with the
-filename ``None`` (added to the builder directly), the other with ``""``
-(re-added from the registry), and they may differ in priority. So a script is
-identified by its filename (``None`` and ``""`` alike: an inline script) and
-its attributes, body included; priority is ignored.
 """
 
 from __future__ import annotations
-
-
-def _script_key(script) -> tuple:
-    filename = getattr(script, "filename", script) or ""
-    attributes = getattr(script, "attributes", {}) or {}
-    return (str(filename), tuple(sorted((k, str(v)) for k, v in attributes.items())))
 
 
 def _drop_repeated_scripts(app, pagename, templatename, context, doctree):
@@ -27,7 +15,10 @@ def _drop_repeated_scripts(app, pagename, templatename, context, doctree):
     seen = set()
     unique = []
     for script in scripts:
-        key = _script_key(script)
+        # Compare what reaches the page: the copies differ in how an inline
+        # script's missing file name is spelled (None in one, "" in the other).
+        filename = getattr(script, "filename", script) or ""
+        key = (str(filename), tuple(sorted(getattr(script, "attributes", {}).items())))
         if key not in seen:
             seen.add(key)
             unique.append(script)
