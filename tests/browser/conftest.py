@@ -34,7 +34,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-NO_CHROMIUM = f"Chromium was not found at {CHROMIUM}"
 HOW_TO_ENABLE = (
     "To run the browser test of the site, install Chromium (Debian/Ubuntu: "
     "`sudo apt-get install chromium`) or point SOFTMAX_BOOK_CHROMIUM at a Chromium/Chrome executable."
@@ -101,20 +100,27 @@ def screenshots() -> Path:
     return SHOTS
 
 
-@pytest.fixture(scope="session")
-def browser():
-    """One headless Chromium for the whole session."""
-    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        _missing_browser(f"{NO_CHROMIUM}. {HOW_TO_ENABLE}")
+def require_browser(chromium: str = CHROMIUM):
+    """The path of Chromium and Playwright's ``sync_playwright``, or a skip
+    saying how to enable the browser test (a failure when ``CI=true``)."""
+    if not (os.path.isfile(chromium) and os.access(chromium, os.X_OK)):
+        _missing_browser(f"Chromium was not found at {chromium}. {HOW_TO_ENABLE}")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         _missing_browser("Playwright's Python package is missing. Install it with "
                          "`pip install -r requirements.txt -c constraints.txt` (or `make`).")
+    return chromium, sync_playwright
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole session."""
+    chromium, sync_playwright = require_browser()
     with sync_playwright() as pw:
         # Playwright gives the browser a fresh temporary profile; each test
         # then opens its own context (no cookies, no local storage).
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
 

@@ -309,14 +309,28 @@ _PHONE_JS = """
   const scrollX = window.scrollX;
   window.scrollTo(0, 0);
   const width = de.clientWidth;
-  const wide = [...document.body.querySelectorAll('*')]
-    .filter(e => { const r = e.getBoundingClientRect();
-                   return r.right > width + 1 && r.width > 0 && getComputedStyle(e).position !== 'fixed'; })
-    .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
-              + (e.className && typeof e.className === 'string'
-                 ? '.' + e.className.trim().split(/\\s+/).slice(0, 2).join('.') : '')
-              + ' (' + Math.round(e.getBoundingClientRect().right) + ' px)');
-  return {scrollX, scrollWidth: de.scrollWidth, width, wide: wide.slice(0, 3)};
+  // The outermost elements that stick out on the right and are not inside a
+  // scrolling or clipping box: these are what makes the page scroll sideways.
+  const clipped = e => {
+    for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
+      if (getComputedStyle(a).overflowX !== 'visible') return true;
+    }
+    return false;
+  };
+  const describe = e => {
+    const cls = typeof e.className === 'string' ? e.className.trim().split(/\\s+/).slice(0, 2).join('.') : '';
+    const text = (e.textContent || '').trim().replace(/\\s+/g, ' ').slice(0, 40);
+    const where = e.closest('[id]');
+    return e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (cls ? '.' + cls : '')
+      + ' reaching ' + Math.round(e.getBoundingClientRect().right) + ' px'
+      + (where && where !== e ? ' in #' + where.id : '') + (text ? ' "' + text + '"' : '');
+  };
+  const out = [...document.body.querySelectorAll('*')].filter(e => {
+    const r = e.getBoundingClientRect();
+    return r.right > width + 1 && r.width > 0 && getComputedStyle(e).position !== 'fixed' && !clipped(e);
+  });
+  const outermost = out.filter(e => !out.some(o => o !== e && o.contains(e)));
+  return {scrollX, scrollWidth: de.scrollWidth, width, wide: outermost.slice(0, 3).map(describe)};
 }
 """
 
@@ -331,7 +345,7 @@ def check_phone(page, watch: PageWatch, base_url: str, name: str,
     facts = page.evaluate(_PHONE_JS)
     if facts["scrollX"] > 0:
         found.append(Problem(name, f"at {facts['width']} px the page scrolls sideways by "
-                                   f"{facts['scrollX']} px (too wide: {', '.join(facts['wide']) or '?'})"))
+                                   f"{facts['scrollX']} px (sticking out: {'; '.join(facts['wide']) or '?'})"))
     if screenshot is not None:
         screenshot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(screenshot), full_page=True)

@@ -8,14 +8,11 @@ unmodified copy must pass, so each failure is the defect's doing.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SiteServer
+from conftest import SiteServer, require_browser
 from site_checks import (
     PageWatch,
     check_internal_links,
@@ -29,42 +26,52 @@ from site_checks import (
 
 pytestmark = pytest.mark.browser
 
-MATH_PAGE = "book/api.html"  # has display and inline math, from the docstrings
+MATHJAX_TAG = re.compile(r'<script[^>]*mathjax/tex-chtml\.js[^"]*"></script>')
 
 
-@pytest.fixture(scope="module")
-def broken_site(site, tmp_path_factory):
+class BrokenSite:
     """The built site, linked into a temporary directory, to which tests add
     broken copies of its pages."""
-    root = tmp_path_factory.mktemp("broken-site")
-    for entry in site.iterdir():
-        if entry.name != "book":
-            (root / entry.name).symlink_to(entry)
-    (root / "book").mkdir()
-    for entry in (site / "book").iterdir():
-        (root / "book" / entry.name).symlink_to(entry)
-    return root
+
+    def __init__(self, site: Path, root: Path):
+        self.site, self.root = site, root
+        for entry in site.iterdir():
+            if entry.name != "book":
+                (root / entry.name).symlink_to(entry)
+        (root / "book").mkdir()
+        for entry in (site / "book").iterdir():
+            (root / "book" / entry.name).symlink_to(entry)
+        # The smallest page that loads MathJax is the default base (quick to test).
+        pages = [p for p in sorted((site / "book").glob("*.html")) if MATHJAX_TAG.search(p.read_text(encoding="utf-8"))]
+        assert pages, "no page of the site loads MathJax"
+        self.base = min(pages, key=lambda p: p.stat().st_size).relative_to(site).as_posix()
+
+    def write(self, name, source=None, *, add="", remove=None) -> str:
+        """Copy ``source`` (default: the base page) to ``book/<name>.html`` with
+        ``add`` inserted at the start of the article and every match of the
+        regex ``remove`` deleted; returns the new page's name."""
+        source = source or self.base
+        html = (self.site / source).read_text(encoding="utf-8")
+        if remove is not None:
+            html, count = re.subn(remove, "", html)
+            assert count, f"{remove!r} not found in {source}"
+        marker = '<article class="bd-article">'
+        assert marker in html
+        html = html.replace(marker, marker + add, 1)
+        page = f"book/{name}.html"
+        (self.root / page).write_text(html, encoding="utf-8")
+        return page
 
 
 @pytest.fixture(scope="module")
-def broken_server(broken_site):
-    with SiteServer(broken_site) as srv:
+def broken(site, tmp_path_factory):
+    return BrokenSite(site, tmp_path_factory.mktemp("broken-site"))
+
+
+@pytest.fixture(scope="module")
+def broken_server(broken):
+    with SiteServer(broken.root) as srv:
         yield srv
-
-
-def write_broken(broken_site, site, name, source=MATH_PAGE, *, add="", remove=None) -> str:
-    """Copy ``source`` to ``book/<name>.html`` with ``add`` inserted at the
-    start of the article and every match of the regex ``remove`` deleted."""
-    html = (site / source).read_text(encoding="utf-8")
-    if remove is not None:
-        html, count = re.subn(remove, "", html)
-        assert count, f"{remove!r} not found in {source}"
-    marker = '<article class="bd-article">'
-    assert marker in html
-    html = html.replace(marker, marker + add, 1)
-    page = f"book/{name}.html"
-    (broken_site / page).write_text(html, encoding="utf-8")
-    return page
 
 
 def desktop_problems(desktop, server, page, expected=None):
@@ -86,68 +93,68 @@ def assert_reported(problems, page, *patterns):
     )
 
 
-def test_an_unmodified_copy_passes(desktop, phone, broken_site, broken_server, site):
-    page = write_broken(broken_site, site, "unmodified")
+def test_an_unmodified_copy_passes(desktop, phone, broken, broken_server):
+    page = broken.write("unmodified")
     assert desktop_problems(desktop, broken_server, page) == []
     assert phone_problems(phone, broken_server, page) == []
 
 
-def test_an_unbalanced_dollar_dollar_fails(desktop, broken_site, broken_server, site):
-    page = write_broken(broken_site, site, "unbalanced_math",
+def test_an_unbalanced_dollar_dollar_fails(desktop, broken, broken_server):
+    page = broken.write("unbalanced_math",
                         add=r"<p>The normaliser $$ \sum_j e^{z_j} is left open.</p>")
     assert_reported(desktop_problems(desktop, broken_server, page), page, r"raw TeX", r"\$\$")
 
 
-def test_single_dollar_tex_left_raw_fails(desktop, broken_site, broken_server, site):
-    page = write_broken(broken_site, site, "raw_inline_math", add=r"<p>Each $p_i$ is positive.</p>")
+def test_single_dollar_tex_left_raw_fails(desktop, broken, broken_server):
+    page = broken.write("raw_inline_math", add=r"<p>Each $p_i$ is positive.</p>")
     assert_reported(desktop_problems(desktop, broken_server, page), page, r"raw TeX", r"\$p_i\$")
 
 
-def test_math_without_mathjax_fails(desktop, broken_site, broken_server, site):
-    page = write_broken(broken_site, site, "no_mathjax", remove=r'<script[^>]*mathjax/tex-chtml\.js[^"]*"></script>')
+def test_math_without_mathjax_fails(desktop, broken, broken_server):
+    page = broken.write("no_mathjax", remove=MATHJAX_TAG)
     problems = desktop_problems(desktop, broken_server, page)
     assert_reported(problems, page, r"MathJax did not load")
     assert_reported(problems, page, r"raw TeX", r"\\\[|\\\(")
 
 
-def test_a_missing_image_fails(desktop, broken_site, broken_server, site):
-    page = write_broken(broken_site, site, "missing_image",
+def test_a_missing_image_fails(desktop, broken, broken_server):
+    page = broken.write("missing_image",
                         add='<figure><img src="../_images/no-such-figure.png" alt="gone"></figure>')
     problems = desktop_problems(desktop, broken_server, page)
     assert_reported(problems, page, r"image did not load", r"no-such-figure\.png")
     assert_reported(problems, page, r"HTTP 404", r"no-such-figure\.png")
 
 
-def test_a_figure_too_small_to_read_fails(desktop, broken_site, broken_server, site):
+def test_a_figure_too_small_to_read_fails(desktop, broken, broken_server):
     logo = "../_static/logo.svg"
-    page = write_broken(broken_site, site, "tiny_figure",
+    page = broken.write("tiny_figure",
                         add=f'<figure><img src="{logo}" alt="tiny" style="width:120px"></figure>')
     assert_reported(desktop_problems(desktop, broken_server, page), page, r"figure .*logo\.svg.* 120 px wide")
 
 
-def test_a_cdn_script_fails(desktop, broken_site, broken_server, site):
+def test_a_cdn_script_fails(desktop, broken, broken_server):
     cdn = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js"
-    page = write_broken(broken_site, site, "cdn_script", add=f'<script src="{cdn}"></script>')
+    page = broken.write("cdn_script", add=f'<script src="{cdn}"></script>')
     assert_reported(desktop_problems(desktop, broken_server, page), page,
                     r"request to a host other than the local server", re.escape(cdn))
 
 
-def test_a_script_that_throws_fails(desktop, broken_site, broken_server, site):
-    page = write_broken(broken_site, site, "throws", add="<script>softmaxNotDefined(1)</script>")
+def test_a_script_that_throws_fails(desktop, broken, broken_server):
+    page = broken.write("throws", add="<script>softmaxNotDefined(1)</script>")
     assert_reported(desktop_problems(desktop, broken_server, page), page,
                     r"uncaught page error", r"softmaxNotDefined")
 
 
-def test_a_console_error_fails(desktop, broken_site, broken_server, site):
-    page = write_broken(broken_site, site, "console_error", add="<script>console.error('boom')</script>")
+def test_a_console_error_fails(desktop, broken, broken_server):
+    page = broken.write("console_error", add="<script>console.error('boom')</script>")
     assert_reported(desktop_problems(desktop, broken_server, page), page, r"console error: boom")
 
 
-def test_the_duplicated_thebe_script_fails(desktop, broken_site, broken_server, site):
+def test_the_duplicated_thebe_script_fails(desktop, broken, broken_server):
     """What dedupe_scripts.py removes: sphinx-thebe's inline script twice."""
-    html = (site / MATH_PAGE).read_text(encoding="utf-8")
+    html = (broken.site / broken.base).read_text(encoding="utf-8")
     thebe = re.search(r"<script>const THEBE_JS_URL.*?</script>", html).group()
-    page = write_broken(broken_site, site, "thebe_twice", add=thebe)
+    page = broken.write("thebe_twice", add=thebe)
     assert_reported(desktop_problems(desktop, broken_server, page), page,
                     r"uncaught page error", r"THEBE_JS_URL.*already been declared")
 
@@ -161,24 +168,25 @@ def test_a_wrong_next_link_is_reported(desktop, broken_server):
     assert_reported(problems, page, r"next link leads to book/\S+\.html, _toc\.yml says book/99_missing\.html")
 
 
-def test_a_page_wider_than_a_phone_fails(phone, broken_site, broken_server, site):
-    page = write_broken(broken_site, site, "too_wide", add='<div id="wide-table" style="width:900px">x</div>')
+def test_a_page_wider_than_a_phone_fails(phone, broken, broken_server):
+    page = broken.write("too_wide", add='<div id="wide-table" style="width:900px">x</div>')
     assert_reported(phone_problems(phone, broken_server, page), page, r"scrolls sideways", r"wide-table")
 
 
-def test_navigation_unreachable_on_a_phone_fails(phone, broken_site, broken_server, site):
+def test_navigation_unreachable_on_a_phone_fails(phone, broken, broken_server):
     """Without book/_static/sidebar-toggles.js the visible menu button does
     nothing (pydata-sphinx-theme#2451)."""
-    page = write_broken(broken_site, site, "no_nav_fix", remove=r'<script src="[^"]*sidebar-toggles\.js[^"]*"></script>')
+    page = broken.write("no_nav_fix", remove=r'<script src="[^"]*sidebar-toggles\.js[^"]*"></script>')
     assert_reported(phone_problems(phone, broken_server, page), page, r"navigation")
 
 
-def test_a_solution_that_does_not_hide_fails(desktop, broken_site, broken_server, site):
-    pages = [p for p in (site / "book").glob("*.html") if 'class="solution dropdown' in p.read_text(encoding="utf-8")]
+def test_a_solution_that_does_not_hide_fails(desktop, broken, broken_server):
+    pages = [p for p in sorted((broken.site / "book").glob("*.html"))
+             if 'class="solution dropdown' in p.read_text(encoding="utf-8")]
     if not pages:
         pytest.fail("no page of the site has a dropdown solution to break")
-    source = pages[0].relative_to(site).as_posix()
-    page = write_broken(broken_site, site, "solution_without_toggle", source=source,
+    source = min(pages, key=lambda p: p.stat().st_size).relative_to(broken.site).as_posix()
+    page = broken.write("solution_without_toggle", source=source,
                         remove=r'<script src="[^"]*togglebutton\.js[^"]*"></script>')
     tab = desktop.new_page()
     open_page(tab, broken_server.base_url + page)
@@ -205,26 +213,14 @@ def test_broken_internal_links_are_reported(tmp_path):
     assert_reported(problems, "book/a.html", r"_images/nope\.png does not exist")
 
 
-def _run_browser_fixture(env_update):
-    env = {**os.environ, **env_update, "SOFTMAX_BOOK_CHROMIUM": "/nonexistent/chromium"}
-    env.pop("CI", None) if "CI" not in env_update else None
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rs", "-q",
-         "tests/browser/test_site.py::test_search_lists_the_right_chapter"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
-    )
+def test_without_chromium_a_reader_gets_a_skip_that_says_how_to_enable_it(monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match=r"not found at /nonexistent/chromium.*apt-get install chromium"):
+        require_browser("/nonexistent/chromium")
 
 
-def test_without_chromium_a_reader_gets_a_skip_that_says_how_to_enable_it():
-    result = _run_browser_fixture({})
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "1 skipped" in result.stdout
-    assert "apt-get install chromium" in result.stdout and "SOFTMAX_BOOK_CHROMIUM" in result.stdout
-
-
-def test_without_chromium_ci_fails_instead_of_skipping():
-    result = _run_browser_fixture({"CI": "true"})
-    assert result.returncode != 0
-    assert "skipped" not in result.stdout.splitlines()[-1], result.stdout
-    assert "1 error" in result.stdout.splitlines()[-1], result.stdout
-    assert "CI=true: the browser test must run" in result.stdout
+@pytest.mark.parametrize("ci", ["true", "1"])
+def test_without_chromium_ci_fails_instead_of_skipping(monkeypatch, ci):
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(pytest.fail.Exception, match=r"CI=true: the browser test must run, but Chromium was not found"):
+        require_browser("/nonexistent/chromium")
