@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import SiteServer, require_browser
+from browser_env import SiteServer, require_browser
 from site_checks import (
     PageWatch,
     check_internal_links,

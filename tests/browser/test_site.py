@@ -13,7 +13,7 @@ import json
 import re
 
 import pytest
-from conftest import ROOT
+from browser_env import ROOT
 from site_checks import (
     check_download,
     check_internal_links,
