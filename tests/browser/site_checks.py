@@ -40,6 +40,11 @@ class Problem:
         return f"{self.page}: {self.problem}"
 
 
+def unique(problems: list[Problem]) -> list[Problem]:
+    """The problems without repeats (a missing image is requested twice)."""
+    return list(dict.fromkeys(problems))
+
+
 def report(problems: list[Problem]) -> str:
     """One line per problem, for an assertion message."""
     return f"{len(problems)} problem(s):\n" + "\n".join(f"  - {p}" for p in problems)
@@ -163,7 +168,7 @@ class PageWatch:
             Problem(page, f"request to a host other than the local server (blocked): {u}")
             for u in self.foreign_requests
         ]
-        return found
+        return unique(found)
 
 
 def open_page(page, url: str) -> None:
@@ -299,7 +304,7 @@ def check_page(page, watch: PageWatch, base_url: str, name: str,
     if screenshot is not None:
         screenshot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(screenshot), full_page=True)
-    return watch.problems(name) + found
+    return unique(watch.problems(name) + found)
 
 
 _PHONE_JS = """
@@ -350,7 +355,7 @@ def check_phone(page, watch: PageWatch, base_url: str, name: str,
         screenshot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(screenshot), full_page=True)
     found += check_phone_navigation(page, name)
-    return watch.problems(name) + found
+    return unique(watch.problems(name) + found)
 
 
 def check_phone_navigation(page, name: str) -> list[Problem]:
