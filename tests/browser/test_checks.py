@@ -15,10 +15,12 @@ import pytest
 from browser_env import SiteServer, require_browser
 from site_checks import (
     PageWatch,
+    check_download,
     check_internal_links,
     check_neighbours,
     check_page,
     check_phone,
+    check_search,
     check_solution_toggles,
     open_page,
     page_facts,
@@ -224,3 +226,25 @@ def test_without_chromium_ci_fails_instead_of_skipping(monkeypatch, ci):
     monkeypatch.setenv("CI", ci)
     with pytest.raises(pytest.fail.Exception, match=r"CI=true: the browser test must run, but Chromium was not found"):
         require_browser("/nonexistent/chromium")
+
+
+def test_a_search_that_misses_the_chapter_fails(desktop, broken_server):
+    tab = desktop.new_page()
+    problems = [str(p) for p in check_search(tab, broken_server.base_url, "zyzzyvaqux", "book/index.html")]
+    assert_reported(problems, "search.html", r"searching for 'zyzzyvaqux' does not list book/index\.html")
+
+
+def test_a_download_that_is_not_there_fails(desktop, broken, broken_server):
+    notebooks = [p for p in sorted((broken.site / "book").glob("*.html"))
+                 if re.search(r'href="\.\./_sources/book/[^"]+\.ipynb"', p.read_text(encoding="utf-8"))]
+    if not notebooks:
+        pytest.fail("no page of the site offers a .ipynb download to break")
+    source = min(notebooks, key=lambda p: p.stat().st_size).relative_to(broken.site).as_posix()
+    html = (broken.site / source).read_text(encoding="utf-8")
+    html = re.sub(r'href="\.\./_sources/book/[^"]+\.ipynb"', 'href="../_sources/book/gone.ipynb"', html)
+    page = "book/download_gone.html"
+    (broken.root / page).write_text(html, encoding="utf-8")
+    tab = desktop.new_page()
+    open_page(tab, broken_server.base_url + page)
+    problems = [str(p) for p in check_download(tab, broken_server.base_url, page, 1)]
+    assert_reported(problems, page, r"\.ipynb download _sources/book/gone\.ipynb gives HTTP 404")

@@ -15,6 +15,7 @@ import re
 import pytest
 from browser_env import ROOT
 from site_checks import (
+    PageWatch,
     check_download,
     check_internal_links,
     check_page,
@@ -22,11 +23,9 @@ from site_checks import (
     check_search,
     check_solution_toggles,
     expected_neighbours,
-    open_page,
     page_path,
     report,
     toc_docnames,
-    PageWatch,
 )
 
 pytestmark = pytest.mark.browser
@@ -43,11 +42,21 @@ def _shot(screenshots, kind, page):
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_works_on_desktop(desktop, server, screenshots, page):
+    """Every check of one page at desktop width, then its interactions on the
+    same page load: every solution opens from its toggle and shows its
+    content, and on a chapter (a notebook) the download menu offers the .ipynb."""
     watch = PageWatch(server.base_url)
     watch.attach(desktop)
     tab = desktop.new_page()
     problems = check_page(tab, watch, server.base_url, page, NEIGHBOURS.get(page),
                           screenshot=_shot(screenshots, "desktop", page))
+    watch.clear()
+    _, found = check_solution_toggles(tab, page)
+    docname = page.removesuffix(".html")
+    if docname in NOTEBOOKS:
+        cells = len(json.loads((ROOT / f"{docname}.ipynb").read_text(encoding="utf-8"))["cells"])
+        found += check_download(tab, server.base_url, page, cells)
+    problems += found + watch.problems(page)
     assert not problems, report(problems)
 
 
@@ -60,23 +69,11 @@ def test_page_works_on_a_phone(phone, server, screenshots, page):
     assert not problems, report(problems)
 
 
-def test_every_solution_opens_from_its_toggle(desktop, server, site):
-    pages = [page_path(d) for d in DOCNAMES
-             if 'class="solution dropdown' in (site / page_path(d)).read_text(encoding="utf-8")]
+def test_the_book_has_solutions_to_open(site):
+    """The solution check above must have something to open once there are chapters."""
+    pages = [d for d in NOTEBOOKS if 'class="solution dropdown' in (site / page_path(d)).read_text(encoding="utf-8")]
     if NOTEBOOKS:
         assert pages, "the book has chapters but no page with a dropdown solution: nothing to check"
-    watch = PageWatch(server.base_url)
-    watch.attach(desktop)
-    tab = desktop.new_page()
-    problems, total = [], 0
-    for page in pages:
-        watch.clear()
-        open_page(tab, server.base_url + page)
-        count, found = check_solution_toggles(tab, page)
-        total += count
-        problems += found + watch.problems(page)
-    assert not problems, report(problems)
-    assert total >= len(pages)
 
 
 def _title(site, docname) -> str:
@@ -107,18 +104,6 @@ def test_search_lists_the_right_chapter(desktop, server, site):
     watch.attach(desktop)
     tab = desktop.new_page()
     problems = check_search(tab, server.base_url, word, expected) + watch.problems("search.html")
-    assert not problems, report(problems)
-
-
-@pytest.mark.parametrize("docname", NOTEBOOKS)
-def test_download_button_offers_the_notebook(desktop, server, docname):
-    page = page_path(docname)
-    watch = PageWatch(server.base_url)
-    watch.attach(desktop)
-    tab = desktop.new_page()
-    open_page(tab, server.base_url + page)
-    cells = len(json.loads((ROOT / f"{docname}.ipynb").read_text(encoding="utf-8"))["cells"])
-    problems = check_download(tab, server.base_url, page, cells) + watch.problems(page)
     assert not problems, report(problems)
 
 
