@@ -111,3 +111,15 @@ def test_internal_links_resolve(site):
     checked, problems = check_internal_links(site)
     assert checked > 0
     assert not problems, report(problems)
+
+
+def test_the_site_root_opens_the_book(desktop, server):
+    """A reader who types the site's address lands on the book's first page."""
+    watch = PageWatch(server.base_url)
+    watch.attach(desktop)
+    tab = desktop.new_page()
+    tab.goto(server.base_url, wait_until="load")
+    first = page_path(DOCNAMES[0])
+    tab.wait_for_url(server.base_url + first, timeout=10_000)
+    problems = watch.problems("index.html")
+    assert not problems, report(problems)
