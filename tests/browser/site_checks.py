@@ -29,6 +29,8 @@ MIN_FIGURE_WIDTH = 300
 
 #: How long a page may take to load, typeset and settle (ms).
 TIMEOUT_MS = 20_000
+#: How long a click may take to show what it opens (ms); generous, for a busy machine.
+UI_TIMEOUT_MS = 5_000
 
 
 @dataclass(frozen=True)
@@ -367,7 +369,7 @@ def check_phone_navigation(page, name: str) -> list[Problem]:
         return [Problem(name, "at phone width no visible button opens the site navigation")]
     toggle.click()
     try:
-        page.wait_for_function(_NAV_LINKS_JS, timeout=3_000)
+        page.wait_for_function(_NAV_LINKS_JS, timeout=UI_TIMEOUT_MS)
     except Exception:
         return [Problem(name, "at phone width the navigation button does not open a navigation "
                               "with links to the book's pages")]
@@ -414,7 +416,7 @@ def check_solution_toggles(page, name: str) -> tuple[int, list[Problem]]:
             continue
         button.click()
         try:
-            body.wait_for(state="visible", timeout=3_000)
+            body.wait_for(state="visible", timeout=UI_TIMEOUT_MS)
         except Exception:
             found.append(Problem(name, f"{label}: clicking its toggle does not show the solution"))
             continue
@@ -452,7 +454,7 @@ def check_download(page, base_url: str, name: str, source_cells: int) -> list[Pr
     toggle.click()
     item = page.locator(".dropdown-download-buttons a[href$='.ipynb']").first
     try:
-        item.wait_for(state="visible", timeout=3_000)
+        item.wait_for(state="visible", timeout=UI_TIMEOUT_MS)
     except Exception:
         return [Problem(name, "the download menu does not offer the .ipynb")]
     href = item.evaluate("a => a.href")

@@ -98,12 +98,13 @@ def search_case(site) -> tuple[str, str]:
     return max(words, key=len).lower(), page_path(first)
 
 
-def test_search_lists_the_right_chapter(desktop, server, site):
+def test_search_lists_the_right_chapter(desktop, server, site, screenshots):
     word, expected = search_case(site)
     watch = PageWatch(server.base_url)
     watch.attach(desktop)
     tab = desktop.new_page()
     problems = check_search(tab, server.base_url, word, expected) + watch.problems("search.html")
+    tab.screenshot(path=str(_shot(screenshots, "desktop", "search-results")))
     assert not problems, report(problems)
 
 
