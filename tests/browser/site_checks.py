@@ -316,8 +316,9 @@ _PHONE_JS = """
   const scrollX = window.scrollX;
   window.scrollTo(0, 0);
   const width = de.clientWidth;
-  // The outermost elements that stick out on the right and are not inside a
-  // scrolling or clipping box: these are what makes the page scroll sideways.
+  // What makes the page scroll sideways: the innermost boxes, not inside a
+  // scrolling or clipping box, that reach past the screen's right edge, by
+  // themselves or by content (a long word, a URL) overflowing them.
   const clipped = e => {
     for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
       if (getComputedStyle(a).overflowX !== 'visible') return true;
@@ -326,18 +327,21 @@ _PHONE_JS = """
   };
   const describe = e => {
     const cls = typeof e.className === 'string' ? e.className.trim().split(/\\s+/).slice(0, 2).join('.') : '';
-    const text = (e.textContent || '').trim().replace(/\\s+/g, ' ').slice(0, 40);
+    const text = (e.textContent || '').trim().replace(/\\s+/g, ' ').slice(0, 60);
     const where = e.closest('[id]');
+    const r = e.getBoundingClientRect();
     return e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (cls ? '.' + cls : '')
-      + ' reaching ' + Math.round(e.getBoundingClientRect().right) + ' px'
+      + ' reaching ' + Math.round(Math.max(r.right, r.left + e.scrollWidth)) + ' px'
       + (where && where !== e ? ' in #' + where.id : '') + (text ? ' "' + text + '"' : '');
   };
   const out = [...document.body.querySelectorAll('*')].filter(e => {
     const r = e.getBoundingClientRect();
-    return r.right > width + 1 && r.width > 0 && getComputedStyle(e).position !== 'fixed' && !clipped(e);
+    if (r.width === 0 || getComputedStyle(e).position === 'fixed' || clipped(e)) return false;
+    const reach = getComputedStyle(e).overflowX === 'visible' ? Math.max(r.right, r.left + e.scrollWidth) : r.right;
+    return reach > width + 1;
   });
-  const outermost = out.filter(e => !out.some(o => o !== e && o.contains(e)));
-  return {scrollX, scrollWidth: de.scrollWidth, width, wide: outermost.slice(0, 3).map(describe)};
+  const innermost = out.filter(e => !out.some(o => o !== e && e.contains(o)));
+  return {scrollX, scrollWidth: de.scrollWidth, width, wide: innermost.slice(0, 3).map(describe)};
 }
 """
 
