@@ -40,17 +40,23 @@ def _reference(x: ArrayLike, axis: int, dps: int, what: str) -> np.ndarray:
             elif not finite:
                 lse = mpmath.ninf
             else:
+                # lse = m + log1p(tail), tail = the sum over all entries but one maximum.
+                # Summing 1 + tail first would keep only dps digits of the sum, and
+                # lose a tail below 10**-dps entirely (one dominant logit).
                 m = max(finite)
-                lse = m + mpmath.log(mpmath.fsum(mpmath.exp(v - m) for v in finite))
+                k = vals.index(m)
+                tail = mpmath.fsum(mpmath.exp(v - m) for i, v in enumerate(vals) if i != k and mpmath.isfinite(v))
+                log_total = mpmath.log1p(tail)
+                lse = m + log_total
             if what == "logsumexp":
                 out[r] = lse
+            elif not mpmath.isfinite(lse):
+                fill = mpmath.mpf(0) if what == "softmax" and lse == mpmath.ninf else lse
+                out[r] = [fill] * len(vals)
             elif what == "log_softmax":
-                out[r] = [v - lse if mpmath.isfinite(lse) else (mpmath.ninf if lse == mpmath.ninf else mpmath.nan) for v in vals]
+                out[r] = [(v - m) - log_total for v in vals]  # never v - lse: m + log_total may have rounded
             else:
-                if lse == mpmath.ninf:
-                    out[r] = [mpmath.mpf(0)] * len(vals)
-                else:
-                    out[r] = [mpmath.exp(v - lse) if mpmath.isfinite(lse) else mpmath.nan for v in vals]
+                out[r] = [mpmath.exp((v - m) - log_total) for v in vals]
     if what == "logsumexp":
         return out.reshape(moved.shape[:-1])
     return np.moveaxis(out.reshape(moved.shape), -1, axis)
