@@ -108,15 +108,6 @@ def _shifted(xc, shift, temperature, buf, compensate):
     return z, c
 
 
-def _exp(z, c, buf):
-    """``exp(z + c)``, to first order ``exp(z) + exp(z) * c`` (``c`` is below half an ulp of ``z``)."""
-    k, w = z.shape
-    e = np.exp(z, out=buf["e"][:k, :w])
-    if c is not None:
-        e += np.multiply(e, c, out=buf["t"][:k, :w])
-    return e
-
-
 def _kernel(kind: str, x2: np.ndarray, out2: np.ndarray, temperature: float) -> None:
     """Fill *out2* with softmax, log_softmax or logsumexp of each row of *x2* (2-d, the axis last).
 
@@ -130,7 +121,7 @@ def _kernel(kind: str, x2: np.ndarray, out2: np.ndarray, temperature: float) -> 
     cols = min(n, BLOCK_ELEMENTS)
     single_chunk = n <= cols
     shape = (min(rows, n_rows), cols)
-    buf = {name: np.empty(shape, dtype=ct) for name in ("z", "e", "t", "c", "y")[: 4 if compensate else 2]}
+    buf = {name: np.empty(shape, dtype=ct) for name in ("z", "e", "t", "c")[: 4 if compensate else 2]}
     if compensate:
         buf["nan"] = np.empty(shape, dtype=bool)
         if temperature != 1.0:
@@ -141,37 +132,47 @@ def _kernel(kind: str, x2: np.ndarray, out2: np.ndarray, temperature: float) -> 
         x_max = xb[np.arange(xb.shape[0]), top]
         shift = _shift_of(x_max, temperature, ct)[:, None]
 
-        # Pass 1: tail = the sum of exp(x - m) over every entry but `top`, chunk by chunk.
+        # Pass 1: tail = the sum of exp(x - m) = exp(z)(1 + c) over every entry but `top`.
         partial = []
         for c0 in range(0, n, cols):
             z, c = _shifted(xb[:, c0 : c0 + cols], shift, temperature, buf, compensate)
-            e = _exp(z, c, buf)
+            e = np.exp(z, out=buf["e"][: z.shape[0], : z.shape[1]])
             hit = np.flatnonzero((top >= c0) & (top < c0 + cols))
-            e_top = e[hit, top[hit] - c0]  # exactly 1 (0 in a fully masked row)
+            e_top = e[hit, top[hit] - c0]  # exactly 1 (0 in a fully masked row); its c is 0
             e[hit, top[hit] - c0] = 0.0
             partial.append(e.sum(axis=1))
+            if c is not None:
+                partial[-1] += np.multiply(e, c, out=buf["t"][: z.shape[0], : z.shape[1]]).sum(axis=1)
             e[hit, top[hit] - c0] = e_top
-            if kind == "softmax" and not single_chunk:
-                np.copyto(ob[:, c0 : c0 + cols], e, casting="same_kind")  # scaled in pass 2
         # Several chunks (one long row): an exactly rounded sum of the chunks' sums.
         tail = partial[0] if single_chunk else np.array([math.fsum(p[0] for p in partial)])
         tail = tail[:, None]
-
-        # Pass 2: the result. A single chunk is still in the buffers; a long row is revisited.
         if kind == "logsumexp":
             ob[...] = x_max.astype(ct) + np.log1p(tail[:, 0])
-        elif kind == "softmax":
-            np.divide(e if single_chunk else ob, 1.0 + tail, out=ob, casting="same_kind")
-        else:
-            log_total = np.log1p(tail)
-            for c0 in range(0, n, cols):
-                if not single_chunk:
-                    z, c = _shifted(xb[:, c0 : c0 + cols], shift, temperature, buf, compensate)
-                oc = ob[:, c0 : c0 + cols]
-                if c is None:
-                    np.subtract(z, log_total, out=oc, casting="same_kind")
-                else:
-                    np.add(np.subtract(z, log_total, out=z), c, out=oc)
+            continue
+
+        # Pass 2: the result. A single chunk is still in the buffers; a long row is recomputed.
+        log_total = np.log1p(tail)
+        total = 1.0 + tail
+        # total's rounding error, by TwoSum, as a relative correction: 1 + tail = total (1 + rel).
+        part = total - 1.0
+        rel = ((1.0 - (total - part)) + (tail - part)) / total
+        for c0 in range(0, n, cols):
+            if not single_chunk:
+                z, c = _shifted(xb[:, c0 : c0 + cols], shift, temperature, buf, compensate)
+                e = np.exp(z, out=buf["e"][: z.shape[0], : z.shape[1]]) if kind == "softmax" else None
+            oc = ob[:, c0 : c0 + cols]
+            if kind == "softmax" and c is None:
+                np.divide(e, total, out=oc, casting="same_kind")
+            elif kind == "softmax":
+                # exp(z)(1 + c) / (total (1 + rel)) = q (1 + c - rel), rounded once at the end.
+                q = np.divide(e, total, out=e)
+                np.subtract(c, rel, out=c)
+                np.add(q, np.multiply(q, c, out=buf["t"][: q.shape[0], : q.shape[1]]), out=oc)
+            elif c is None:
+                np.subtract(z, log_total, out=oc, casting="same_kind")
+            else:
+                np.add(np.subtract(z, log_total, out=z), c, out=oc)
 
 
 def _apply(kind: str, x: ArrayLike, axis: int, temperature: float, out: np.ndarray | None, keepdims: bool = True):
