@@ -275,11 +275,11 @@ def softmax(
 
     References
     ----------
-    .. [1] J. S. Bridle, "Probabilistic interpretation of feedforward
-       classification network outputs, with relationships to statistical
-       pattern recognition", Neurocomputing, 1990.
-    .. [2] P. Blanchard, D. J. Higham and N. J. Higham, "Accurately computing
-       the log-sum-exp and softmax functions", IMA J. Numer. Anal., 2021.
+    - J. S. Bridle, "Probabilistic interpretation of feedforward
+      classification network outputs, with relationships to statistical
+      pattern recognition", Neurocomputing, 1990.
+    - P. Blanchard, D. J. Higham and N. J. Higham, "Accurately computing
+      the log-sum-exp and softmax functions", IMA J. Numer. Anal., 2021.
 
     Examples
     --------
@@ -349,8 +349,8 @@ def log_softmax(
 
     References
     ----------
-    .. [1] P. Blanchard, D. J. Higham and N. J. Higham, "Accurately computing
-       the log-sum-exp and softmax functions", IMA J. Numer. Anal., 2021.
+    - P. Blanchard, D. J. Higham and N. J. Higham, "Accurately computing
+      the log-sum-exp and softmax functions", IMA J. Numer. Anal., 2021.
 
     Examples
     --------
@@ -407,8 +407,8 @@ def logsumexp(x: ArrayLike, axis: int = -1, *, keepdims: bool = False) -> np.nda
 
     References
     ----------
-    .. [1] P. Blanchard, D. J. Higham and N. J. Higham, "Accurately computing
-       the log-sum-exp and softmax functions", IMA J. Numer. Anal., 2021.
+    - P. Blanchard, D. J. Higham and N. J. Higham, "Accurately computing
+      the log-sum-exp and softmax functions", IMA J. Numer. Anal., 2021.
 
     Examples
     --------
