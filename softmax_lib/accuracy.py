@@ -25,6 +25,10 @@ __all__ = [
 def _reference(x: ArrayLike, axis: int, dps: int, what: str) -> np.ndarray:
     import mpmath  # imported here: only the measurements need it
 
+    if isinstance(dps, (bool, np.bool_)) or not isinstance(dps, (int, np.integer)):
+        raise TypeError(f"dps must be an integer >= 1 (decimal digits of mpmath's precision); got {dps!r}")
+    if dps < 1:
+        raise ValueError(f"dps must be an integer >= 1 (decimal digits of mpmath's precision); got {dps!r}")
     work, _ = as_float_array(x, "x")
     axis = check_axis(axis, work.ndim)
     moved = np.moveaxis(work, axis, -1)
