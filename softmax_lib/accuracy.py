@@ -133,7 +133,7 @@ def extended_reference(x: ArrayLike, kind: str = "softmax", axis: int = -1) -> n
     A fast stand-in for the mpmath references on large arrays (rows of 10**6,
     where mpmath takes minutes): numpy's ``longdouble``, which on x86-64 Linux
     is the x87 80-bit format with a 64-bit significand (11 bits more than
-    float64), with the shift compensated as in :mod:`softmax_lib.core`. Its
+    float64), with the shift compensated as in ``softmax_lib.core``. Its
     error is a small fraction of a float64 ulp and ~2**-40 of a float32 ulp;
     ``tests/test_accuracy_harness.py`` checks it against mpmath.
 
