@@ -79,9 +79,11 @@ def _shift_of(x_max: np.ndarray, temperature: float, ct: np.dtype) -> np.ndarray
     m = x_max.astype(ct)
     if temperature != 1.0:
         m /= temperature
-    # -inf - (-inf) would be NaN: a fully masked row is shifted by 0 and stays -inf.
-    # A row holding +inf has no distribution: NaN spreads through it.
-    return np.where(m == -np.inf, 0.0, np.where(m == np.inf, np.nan, m))
+    if not np.isfinite(m).all():
+        # -inf - (-inf) would be NaN: a fully masked row is shifted by 0 and stays -inf.
+        # A row holding +inf has no distribution: NaN spreads through it.
+        m = np.where(m == -np.inf, 0.0, np.where(m == np.inf, np.nan, m))
+    return m
 
 
 def _shifted(xc, shift, temperature, buf, compensate):
@@ -121,15 +123,16 @@ def _kernel(kind: str, x2: np.ndarray, out2: np.ndarray, temperature: float) -> 
     cols = min(n, BLOCK_ELEMENTS)
     single_chunk = n <= cols
     shape = (min(rows, n_rows), cols)
-    buf = {name: np.empty(shape, dtype=ct) for name in ("z", "e", "t", "c")[: 4 if compensate else 2]}
+    names = ["z", "e"]  # z = x - m, e = exp(z)
     if compensate:
-        buf["nan"] = np.empty(shape, dtype=bool)
-        if temperature != 1.0:
-            buf["y"] = np.empty(shape, dtype=ct)
+        names += ["t", "c"] + (["y"] if temperature != 1.0 else [])  # scratch, rounding error, x / T
+    buf = {name: np.empty(shape, dtype=ct) for name in names}
+    buf["nan"] = np.empty(shape, dtype=bool)
     for r0 in range(0, n_rows, rows):
         xb, ob = x2[r0 : r0 + rows], out2[r0 : r0 + rows]
+        k = np.arange(xb.shape[0])
         top = np.argmax(xb, axis=1)  # first maximum (or first NaN) of each row
-        x_max = xb[np.arange(xb.shape[0]), top]
+        x_max = xb[k, top]
         shift = _shift_of(x_max, temperature, ct)[:, None]
 
         # Pass 1: tail = the sum of exp(x - m) = exp(z)(1 + c) over every entry but `top`.
@@ -137,7 +140,8 @@ def _kernel(kind: str, x2: np.ndarray, out2: np.ndarray, temperature: float) -> 
         for c0 in range(0, n, cols):
             z, c = _shifted(xb[:, c0 : c0 + cols], shift, temperature, buf, compensate)
             e = np.exp(z, out=buf["e"][: z.shape[0], : z.shape[1]])
-            hit = np.flatnonzero((top >= c0) & (top < c0 + cols))
+            # The rows whose maximum is in this chunk (all of them when a row is one chunk).
+            hit = k if single_chunk else k[(top >= c0) & (top < c0 + cols)]
             e_top = e[hit, top[hit] - c0]  # exactly 1 (0 in a fully masked row); its c is 0
             e[hit, top[hit] - c0] = 0.0
             partial.append(e.sum(axis=1))
@@ -152,11 +156,14 @@ def _kernel(kind: str, x2: np.ndarray, out2: np.ndarray, temperature: float) -> 
             continue
 
         # Pass 2: the result. A single chunk is still in the buffers; a long row is recomputed.
-        log_total = np.log1p(tail)
-        total = 1.0 + tail
-        # total's rounding error, by TwoSum, as a relative correction: 1 + tail = total (1 + rel).
-        part = total - 1.0
-        rel = ((1.0 - (total - part)) + (tail - part)) / total
+        if kind == "log_softmax":
+            log_total = np.log1p(tail)
+        else:
+            total = 1.0 + tail
+            if compensate:
+                # total's rounding error, by TwoSum, as a relative correction: 1 + tail = total (1 + rel).
+                part = total - 1.0
+                rel = ((1.0 - (total - part)) + (tail - part)) / total
         for c0 in range(0, n, cols):
             if not single_chunk:
                 z, c = _shifted(xb[:, c0 : c0 + cols], shift, temperature, buf, compensate)
@@ -175,7 +182,8 @@ def _kernel(kind: str, x2: np.ndarray, out2: np.ndarray, temperature: float) -> 
                 np.add(np.subtract(z, log_total, out=z), c, out=oc)
 
 
-def _apply(kind: str, x: ArrayLike, axis: int, temperature: float, out: np.ndarray | None, keepdims: bool = True):
+def _apply(kind: str, x: ArrayLike, axis: int, temperature: float, out: np.ndarray | None) -> np.ndarray:
+    """Validate, then run the kernel on a 2-d view of *x* (a copy only if no view exists)."""
     work, dtype = as_float_array(x, "x")
     axis = check_axis(axis, work.ndim)
     temperature = check_temperature(temperature)
@@ -193,13 +201,16 @@ def _apply(kind: str, x: ArrayLike, axis: int, temperature: float, out: np.ndarr
         if x2 is None:  # no 2-d view (e.g. a middle axis): one contiguous copy
             x2 = np.ascontiguousarray(np.moveaxis(work, axis, -1)).reshape(-1, work.shape[axis])
         o2 = _rows(target, axis)
+        if o2 is None:  # the same for a caller's out=: fill a contiguous buffer, then copy it there
+            o2 = np.empty((x2.shape[0], x2.shape[1] if kind != "logsumexp" else 1), dtype=work.dtype)
+            copy_to = np.moveaxis(target, axis, -1)
+        else:
+            copy_to = None
+        # inf - inf (masked entries) and overflow are part of the policy, handled inside.
         with np.errstate(invalid="ignore", over="ignore"):
-            if o2 is None:
-                tmp = np.empty(x2.shape if kind != "logsumexp" else (x2.shape[0], 1), dtype=work.dtype)
-                _kernel(kind, x2, tmp if kind != "logsumexp" else tmp[:, 0], temperature)
-                np.copyto(np.moveaxis(target, axis, -1), tmp.reshape(np.moveaxis(target, axis, -1).shape))
-            else:
-                _kernel(kind, x2, o2 if kind != "logsumexp" else o2[:, 0], temperature)
+            _kernel(kind, x2, o2 if kind != "logsumexp" else o2[:, 0], temperature)
+        if copy_to is not None:
+            copy_to[...] = o2.reshape(copy_to.shape)
     if out is not None:
         if target is not out:
             np.copyto(out, target, casting="same_kind")

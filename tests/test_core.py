@@ -435,3 +435,11 @@ def test_a_middle_axis_without_a_2d_view_is_handled(func):
     x = _rng().standard_normal((3, 4, 5))
     moved = np.moveaxis(x, 1, -1)
     np.testing.assert_array_equal(np.asarray(func(x, axis=1)), np.moveaxis(np.asarray(func(moved)), -1, 1) if func is not sl.logsumexp else func(moved))
+
+
+@pytest.mark.parametrize("func", NORMALISING)
+def test_out_without_a_2d_view_receives_the_result(func):
+    x = _rng().standard_normal((3, 4, 5))
+    out = np.empty((3, 5, 4)).transpose(0, 2, 1)  # the middle axis of out has no 2-d view either
+    func(x, axis=1, out=out)
+    np.testing.assert_array_equal(out, func(x, axis=1))
