@@ -76,11 +76,11 @@ def _block_sizes(repeats: int) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 repeats, no rows of 10**6, no block sizes (~1-2 min)")
-    parser.add_argument("--repeats", type=int, default=None, help="interleaved repeats per timing (default 7; 3 with --quick)")
+    parser.add_argument("--repeats", type=int, default=None, help="interleaved repeats per timing (default 5; 3 with --quick)")
     parser.add_argument("--only", choices=("speed", "accuracy"), help="run one part only")
     parser.add_argument("--output", type=Path, default=Path(__file__).with_name("results.md"), help="Markdown file to write")
     args = parser.parse_args(argv)
-    repeats = args.repeats or (3 if args.quick else 7)
+    repeats = args.repeats or (3 if args.quick else 5)
     started = datetime.datetime.now(datetime.timezone.utc)
     load_before = os.getloadavg()
 

@@ -17,8 +17,8 @@ as PyTorch's CPU kernel (both are measured in ``benchmarks/``):
   puts it back. float32 (and float16) input is computed in float64 instead,
   where the shift is exact to far below float32's precision, and rounded
   once at the end.
-* **Blocks.** Rows are processed a block at a time (about a quarter of a
-  megabyte of scratch), with numpy ufuncs writing into preallocated buffers
+* **Blocks.** Rows are processed a block at a time (buffers of 256 KiB,
+  about 1 MiB in all), with numpy ufuncs writing into preallocated buffers
   (``out=``), so each step runs on data already in the cache, nothing the
   size of the input is allocated besides the result, and ``x`` is read from
   memory once. A row longer than a block is reduced chunk by chunk and then
@@ -36,8 +36,8 @@ from ._validation import as_float_array, check_axis, check_temperature, restore_
 
 __all__ = ["softmax", "log_softmax", "logsumexp", "softmax_naive"]
 
-# Elements per block of scratch: 32768 float64 = 256 KiB per buffer; three
-# buffers stay in a 1-2 MiB L2 cache. Measured in benchmarks/ (block sizes).
+# Elements per block: 32768 float64 = 256 KiB per buffer; the two to four
+# buffers stay in a 1-2 MiB L2 cache. Other sizes are timed by `make bench`.
 BLOCK_ELEMENTS = 1 << 15
 
 
