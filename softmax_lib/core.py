@@ -86,7 +86,9 @@ def _shift_of(x_max: np.ndarray, temperature: float, ct: np.dtype) -> np.ndarray
     return m
 
 
-def _shifted(xc, shift, temperature, buf, compensate):
+def _shifted(
+    xc: np.ndarray, shift: np.ndarray, temperature: float, buf: dict[str, np.ndarray], compensate: bool
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Return ``z, c`` with ``z + c = x / T - shift`` exactly (``c`` is None without compensation)."""
     k, w = xc.shape
     z = buf["z"][:k, :w]
@@ -99,7 +101,7 @@ def _shifted(xc, shift, temperature, buf, compensate):
         return z, None
     y = xc if temperature == 1.0 else np.divide(xc, temperature, out=buf["y"][:k, :w])
     np.subtract(y, shift, out=z)
-    # TwoSum (Knuth, TAOCP vol. 2, 4.2.2): c = (y - shift) - z exactly, in five roundings-free steps.
+    # TwoSum (Knuth, TAOCP vol. 2, 4.2.2): c = (y - shift) - z, by five more operations that are all exact.
     t = np.subtract(z, y, out=buf["t"][:k, :w])  # t ~ -shift
     c = np.subtract(z, t, out=buf["c"][:k, :w])  # c ~ y
     np.subtract(y, c, out=c)  # the part of y that z lost
