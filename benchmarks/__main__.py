@@ -73,6 +73,40 @@ def _block_sizes(repeats: int) -> str:
     return "\n".join(lines)
 
 
+def _targets(speed_results: list[dict] | None, accuracy_results: list[dict] | None) -> str:
+    """One line per target of issue 5: what was measured, and met or missed."""
+    lines = ["| target | measured | verdict |", "|---|---|---|"]
+    if speed_results:
+        by = {(r["function"], r["shape"], r["dtype"], r["contender"]): r for r in speed_results}
+        for (name, shape, dtype), limit in speed.SPEED_TARGETS.items():
+            if (name, shape, dtype, "softmax_lib") not in by:
+                continue
+            t1 = by[(name, shape, dtype, "torch 1 thread")]["median_s"]
+            ratio = by[(name, shape, dtype, "softmax_lib")]["median_s"] / t1
+            ratio_out = by[(name, shape, dtype, "softmax_lib out=")]["median_s"] / t1
+            lines.append(
+                f"| {name} {dtype} {shape[0]} × {shape[1]:,}: time ≤ {limit:g} × torch 1 thread | "
+                f"{ratio:.2f} (with out=: {ratio_out:.2f}) | {'met' if ratio <= limit else 'missed'} |"
+            )
+        for label, limit in (("softmax_lib", 1.0), ("softmax_lib out=", 0.0)):
+            worst = max(r["memory"] for r in speed_results if r["contender"] == label and r["memory"] is not None)
+            lines.append(
+                f"| peak extra memory of {label} ≤ {limit:g} × input | {worst:.2f} × input | "
+                f"{'met' if worst <= limit else 'met up to the fixed block buffers (~1 MiB)' if worst <= limit + 0.05 else 'missed'} |"
+            )
+    if accuracy_results:
+        worst = accuracy.worst(accuracy_results)
+        for (function, dtype), value in worst.items():
+            limit = accuracy.TARGETS[function]
+            unit = "eps" if function == "sum_to_one" else "ulps"
+            label = "\\|Σp − 1\\|" if function == "sum_to_one" else function
+            lines.append(
+                f"| {label} {dtype} ≤ {limit:g} {unit} (well-conditioned cases) | {value:.2f} {unit} | "
+                f"{'met' if value <= limit else 'missed'} |"
+            )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 repeats, no rows of 10**6, no block sizes (~1-2 min)")
@@ -90,10 +124,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{_versions()}.",
         "",
     ]
+    speed_results = accuracy_results = None
     if args.only in (None, "speed"):
         shapes = speed.SHAPES if not args.quick else speed.SHAPES[:2]
         t0 = time.perf_counter()
-        results = speed.measure(repeats=repeats, shapes=shapes)
+        results = speed_results = speed.measure(repeats=repeats, shapes=shapes)
         load_after = os.getloadavg()
         parts += [
             "### Speed and memory",
@@ -120,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.only in (None, "accuracy"):
         long_n = 10**6 if not args.quick else 10**4
         cases = accuracy.hard_cases(rows=16, n=1000, long_n=long_n)
-        results = accuracy.measure(cases)
+        results = accuracy_results = accuracy.measure(cases)
         parts += [
             "### Accuracy",
             "",
@@ -134,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
             accuracy.table(results),
             "",
         ]
+    parts[4:4] = ["### Targets", "", _targets(speed_results, accuracy_results), ""]
     text = "\n".join(parts)
     print(text)
     args.output.write_text(text)
