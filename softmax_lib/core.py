@@ -40,6 +40,10 @@ __all__ = ["softmax", "log_softmax", "logsumexp", "softmax_naive"]
 # buffers stay in a 1-2 MiB L2 cache. Other sizes are timed by `make bench`.
 BLOCK_ELEMENTS = 1 << 15
 
+# The compensated shift of float64 input. Always on; `make bench` switches it
+# off for a moment to measure what the accuracy costs in time.
+COMPENSATE = True
+
 
 def _rows(a: np.ndarray, axis: int) -> np.ndarray | None:
     """A 2-d view of *a* with *axis* last and the other axes flattened, or None if no view exists."""
@@ -120,7 +124,7 @@ def _kernel(kind: str, x2: np.ndarray, out2: np.ndarray, temperature: float) -> 
     """
     n_rows, n = x2.shape
     ct = np.promote_types(x2.dtype, np.float64)  # the compute type
-    compensate = ct == x2.dtype  # float32 is computed in float64, where the shift is exact enough
+    compensate = COMPENSATE and ct == x2.dtype  # float32 is computed in float64, where the shift is exact enough
     rows = max(1, BLOCK_ELEMENTS // n)
     cols = min(n, BLOCK_ELEMENTS)
     single_chunk = n <= cols
