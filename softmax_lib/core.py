@@ -176,7 +176,9 @@ def _kernel(kind: str, x2: np.ndarray, out2: np.ndarray, temperature: float) -> 
                 e = np.exp(z, out=buf["e"][: z.shape[0], : z.shape[1]]) if kind == "softmax" else None
             oc = ob[:, c0 : c0 + cols]
             if kind == "softmax" and c is None:
-                np.divide(e, total, out=oc, casting="same_kind")
+                # float32 out: a float64 reciprocal's rounding is 2**-29 of a float32 ulp, and
+                # multiplying is cheaper than dividing.
+                np.multiply(e, 1.0 / total, out=oc, casting="same_kind")
             elif kind == "softmax":
                 # exp(z)(1 + c) / (total (1 + rel)) = q (1 + c - rel), rounded once at the end.
                 q = np.divide(e, total, out=e)
