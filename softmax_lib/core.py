@@ -133,7 +133,8 @@ def _kernel(kind: str, x2: np.ndarray, out2: np.ndarray, temperature: float) -> 
     if compensate:
         names += ["t", "c"] + (["y"] if temperature != 1.0 else [])  # scratch, rounding error, x / T
     buf = {name: np.empty(shape, dtype=ct) for name in names}
-    buf["nan"] = np.empty(shape, dtype=bool)
+    if compensate:
+        buf["nan"] = np.empty(shape, dtype=bool)  # where TwoSum met a masked (-inf) entry
     for r0 in range(0, n_rows, rows):
         xb, ob = x2[r0 : r0 + rows], out2[r0 : r0 + rows]
         k = np.arange(xb.shape[0])
