@@ -446,3 +446,24 @@ def test_out_without_a_2d_view_receives_the_result(func):
     out = np.empty((3, 5, 4)).transpose(0, 2, 1)  # the middle axis of out has no 2-d view either
     func(x, axis=1, out=out)
     np.testing.assert_array_equal(out, func(x, axis=1))
+
+
+@pytest.mark.parametrize("func", NORMALISING)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_out_equal_to_x_is_safe_for_long_rows_too(monkeypatch, func, dtype):
+    # Rows longer than a block are read in two passes; each chunk is read before it is written.
+    monkeypatch.setattr(sl.core, "BLOCK_ELEMENTS", 7)
+    x = (_rng().standard_normal((3, 40)) * 5).astype(dtype)
+    x[1, 20] = -np.inf
+    expected = func(x, temperature=1.5)
+    func(x, temperature=1.5, out=x)
+    np.testing.assert_array_equal(x, expected)
+
+
+def test_float16_out_is_filled_with_the_float16_result():
+    x = np.array([[0.0, -3.0, 2.5]], dtype=np.float16)
+    out = np.empty_like(x)
+    sl.log_softmax(x, out=out)
+    np.testing.assert_array_equal(out, sl.log_softmax(x))
+    sl.softmax(x, out=x)  # in place, through a float32 buffer
+    np.testing.assert_array_equal(x, sl.softmax(np.array([[0.0, -3.0, 2.5]], dtype=np.float16)))
