@@ -194,8 +194,8 @@ def main(argv: list[str] | None = None) -> int:
         ]
         if not args.quick:
             parts += [
-                "The accuracy/speed trade-off of the compensated shift (float64; float32 is computed in float64 "
-                f"either way): medians of {repeats} interleaved repeats, and the worst error on 16 rows spread over "
+                "The accuracy/speed trade-off of the compensated shift and the extended-precision sum of the tail "
+                f"(float64; float32 is computed in float64 either way): medians of {repeats} interleaved repeats, and the worst error on 16 rows spread over "
                 "[−100, 0]. The compensated path is the default.",
                 "",
                 _trade_off(repeats),

@@ -7,16 +7,18 @@ so the sum is ``1 + tail`` and its logarithm is ``log1p(tail)``: accurate
 even when ``tail`` is far below the float epsilon, where ``log(1 + tail)``
 would round to exactly 0 (Blanchard, Higham & Higham 2021).
 
-Two refinements make the result accurate to a few ulps and the code as fast
-as PyTorch's CPU kernel (both are measured in ``benchmarks/``):
+Three refinements make the result accurate to a few ulps and the code close
+to PyTorch's CPU kernel in speed (both are measured in ``benchmarks/``):
 
 * **Compensated shift.** ``z = fl(x - m)`` is rounded, and ``exp`` turns an
   absolute error ``d`` in ``z`` into a relative error ``d`` in ``exp(z)``:
-  for ``z`` near -100 that is ~100 ulps. Knuth's TwoSum gives the rounding
+  tens of ulps for ``z`` near -100. Knuth's TwoSum gives the rounding
   error ``c`` exactly (``x - m = z + c``), and ``exp(z + c) ~ exp(z)(1 + c)``
   puts it back. float32 (and float16) input is computed in float64 instead,
   where the shift is exact to far below float32's precision, and rounded
   once at the end.
+* **A wide sum.** The tail of float64 input is summed in extended precision
+  (``WIDE_SUM``), since numpy's float64 sum can be a few ulps off.
 * **Blocks.** Rows are processed a block at a time (buffers of 512 KiB,
   1-2 MiB in all), with numpy ufuncs writing into preallocated buffers
   (``out=``), so each step runs on data already in the cache, nothing the
@@ -40,8 +42,14 @@ __all__ = ["softmax", "log_softmax", "logsumexp", "softmax_naive"]
 # buffers (1-2 MiB) about fill an L2 cache. Other sizes are timed by `make bench`.
 BLOCK_ELEMENTS = 1 << 16
 
-# The compensated shift of float64 input. Always on; `make bench` switches it
-# off for a moment to measure what the accuracy costs in time.
+# float64 tails are summed in a wider type where the hardware has one (the x87
+# 80-bit long double of x86-64 Linux): numpy's float64 sum adds ~16 terms in a
+# row in its inner loop and was measured 3 ulps off on rows of 100. Elsewhere
+# (long double = float64, or a slow software quad) float64 it is.
+WIDE_SUM = np.longdouble if np.finfo(np.longdouble).nmant == 63 else np.float64
+
+# The compensated shift and the wide sum of float64 input. Always on; `make bench`
+# switches them off for a moment to measure what the accuracy costs in time.
 COMPENSATE = True
 
 
@@ -124,7 +132,8 @@ def _kernel(kind: str, x2: np.ndarray, out2: np.ndarray, temperature: float) -> 
     """
     n_rows, n = x2.shape
     ct = np.promote_types(x2.dtype, np.float64)  # the compute type
-    compensate = COMPENSATE and ct == x2.dtype  # float32 is computed in float64, where the shift is exact enough
+    # float32 is computed in float64, where the shift is exact and the sum accurate enough.
+    compensate = COMPENSATE and ct == x2.dtype
     rows = max(1, BLOCK_ELEMENTS // n)
     cols = min(n, BLOCK_ELEMENTS)
     single_chunk = n <= cols
@@ -151,7 +160,7 @@ def _kernel(kind: str, x2: np.ndarray, out2: np.ndarray, temperature: float) -> 
             hit = k if single_chunk else k[(top >= c0) & (top < c0 + cols)]
             e_top = e[hit, top[hit] - c0]  # exactly 1 (0 in a fully masked row); its c is 0
             e[hit, top[hit] - c0] = 0.0
-            partial.append(e.sum(axis=1))
+            partial.append(e.sum(axis=1, dtype=WIDE_SUM if compensate else None).astype(ct))
             if c is not None:
                 partial[-1] += np.multiply(e, c, out=buf["t"][: z.shape[0], : z.shape[1]]).sum(axis=1)
             e[hit, top[hit] - c0] = e_top

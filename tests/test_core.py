@@ -467,3 +467,11 @@ def test_float16_out_is_filled_with_the_float16_result():
     np.testing.assert_array_equal(out, sl.log_softmax(x))
     sl.softmax(x, out=x)  # in place, through a float32 buffer
     np.testing.assert_array_equal(x, sl.softmax(np.array([[0.0, -3.0, 2.5]], dtype=np.float16)))
+
+
+def test_float64_tail_is_not_summed_with_float64_pairwise_error():
+    # Regression: rows of 100 normal logits came out 4.4 ulps off because numpy's float64
+    # sum of the ~100 exponentials was itself ~3 ulps off; the tail is now summed wider.
+    x = np.random.default_rng(2).standard_normal((20, 100))
+    reference = sl.accuracy.extended_reference(x, "softmax")
+    assert sl.ulp_error(sl.softmax(x), reference).max() <= 3
