@@ -10,6 +10,11 @@ PORT   ?= 8000
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 PYTEST := $(BIN)/python -m pytest
 NBVAL  := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
+JB     := $(BIN)/jupyter-book build . -W -n --keep-going
+# An incremental build re-reads only changed pages: it misses a changed
+# docstring (the API page) or configuration, and their warnings. Rebuild
+# everything when those are newer than the last build.
+STALE  = $(shell find softmax_lib book/_ext _config.yml _toc.yml \( -name '*.py' -o -name '*.yml' \) -newer $(HTML)/searchindex.js 2>/dev/null | head -n 1)
 
 .PHONY: help book test unit notebooks-check browser notebooks lab serve bench constraints clean
 
@@ -30,13 +35,13 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	touch $@
 
 book: $(STAMP)
-	$(BIN)/jupyter-book build . -W -n --keep-going
+	$(JB) $(if $(STALE),--all)
 	@echo "The book is at file://$(CURDIR)/$(HTML)/index.html (or run: make serve)"
 
 test: $(STAMP)
 	$(PYTEST) -m "not browser" tests softmax_lib
 	$(PYTEST) $(NBVAL) book
-	$(MAKE) book
+	$(JB) --all
 	$(PYTEST) -m browser tests/browser
 
 lab: $(STAMP)

@@ -10,17 +10,22 @@ from importlib.metadata import PackageNotFoundError, version
 from .core import log_softmax, logsumexp, softmax, softmax_naive
 
 # Chapter 2: measuring accuracy
+from .accuracy import log_softmax_reference, logsumexp_reference, softmax_reference, ulp_error
 
 # Chapter 3: temperature and sampling
+from .temperature import ReliabilityCurve, entropy, expected_calibration_error, reliability_curve, sample
 
 # Chapter 4: softmax regression
+from .regression import SoftmaxRegression, cross_entropy, sigmoid, softmax_jacobian
 
 # Chapter 5: exercise checkers
+from .exercises import CaseResult, CheckResult, check_cross_entropy_grad, check_log_softmax, check_softmax
 
 # Chapter 6: attention
 from .attention import attention, causal_mask
 
 # Chapter 7: online softmax and tiled attention
+from .online import SoftmaxState, merge_softmax_states, online_softmax, softmax_state, tiled_attention
 
 # Figures
 from .plotting import OKABE_ITO, use_book_style
@@ -37,18 +42,41 @@ __all__ = [
     "logsumexp",
     "softmax_naive",
     # chapter 2: accuracy
+    "softmax_reference",
+    "log_softmax_reference",
+    "logsumexp_reference",
+    "ulp_error",
 
     # chapter 3: temperature and sampling
+    "entropy",
+    "sample",
+    "expected_calibration_error",
+    "reliability_curve",
+    "ReliabilityCurve",
 
     # chapter 4: regression
+    "sigmoid",
+    "cross_entropy",
+    "softmax_jacobian",
+    "SoftmaxRegression",
 
     # chapter 5: exercise checkers
+    "check_softmax",
+    "check_log_softmax",
+    "check_cross_entropy_grad",
+    "CheckResult",
+    "CaseResult",
 
     # chapter 6: attention
     "attention",
     "causal_mask",
 
     # chapter 7: online softmax
+    "online_softmax",
+    "SoftmaxState",
+    "softmax_state",
+    "merge_softmax_states",
+    "tiled_attention",
 
     # figures
     "OKABE_ITO",

@@ -101,11 +101,11 @@ def softmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.nda
 
     References
     ----------
-    .. [1] J. S. Bridle, "Probabilistic interpretation of feedforward
-       classification network outputs, with relationships to statistical
-       pattern recognition", Neurocomputing, 1990.
-    .. [2] P. Blanchard, D. J. Higham and N. J. Higham, "Accurately computing
-       the log-sum-exp and softmax functions", IMA J. Numer. Anal., 2021.
+    - J. S. Bridle, "Probabilistic interpretation of feedforward
+      classification network outputs, with relationships to statistical
+      pattern recognition", Neurocomputing, 1990.
+    - P. Blanchard, D. J. Higham and N. J. Higham, "Accurately computing
+      the log-sum-exp and softmax functions", IMA J. Numer. Anal., 2021.
 
     Examples
     --------
@@ -169,8 +169,8 @@ def log_softmax(x: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np
 
     References
     ----------
-    .. [1] P. Blanchard, D. J. Higham and N. J. Higham, "Accurately computing
-       the log-sum-exp and softmax functions", IMA J. Numer. Anal., 2021.
+    - P. Blanchard, D. J. Higham and N. J. Higham, "Accurately computing
+      the log-sum-exp and softmax functions", IMA J. Numer. Anal., 2021.
 
     Examples
     --------
@@ -231,8 +231,8 @@ def logsumexp(x: ArrayLike, axis: int = -1, *, keepdims: bool = False) -> np.nda
 
     References
     ----------
-    .. [1] P. Blanchard, D. J. Higham and N. J. Higham, "Accurately computing
-       the log-sum-exp and softmax functions", IMA J. Numer. Anal., 2021.
+    - P. Blanchard, D. J. Higham and N. J. Higham, "Accurately computing
+      the log-sum-exp and softmax functions", IMA J. Numer. Anal., 2021.
 
     Examples
     --------

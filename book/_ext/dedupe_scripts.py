@@ -15,7 +15,10 @@ def _drop_repeated_scripts(app, pagename, templatename, context, doctree):
     seen = set()
     unique = []
     for script in scripts:
-        key = (str(script), getattr(script, "attributes", {}).get("body", ""))
+        # Compare what reaches the page: the copies differ in how an inline
+        # script's missing file name is spelled (None in one, "" in the other).
+        filename = getattr(script, "filename", script) or ""
+        key = (str(filename), tuple(sorted(getattr(script, "attributes", {}).items())))
         if key not in seen:
             seen.add(key)
             unique.append(script)
