@@ -180,9 +180,9 @@ def attention(
 
     References
     ----------
-    .. [1] A. Vaswani, N. Shazeer, N. Parmar, J. Uszkoreit, L. Jones,
-       A. N. Gomez, L. Kaiser and I. Polosukhin, "Attention is all you
-       need", NeurIPS, 2017.
+    - A. Vaswani, N. Shazeer, N. Parmar, J. Uszkoreit, L. Jones,
+      A. N. Gomez, L. Kaiser and I. Polosukhin, "Attention is all you
+      need", NeurIPS, 2017.
 
     Examples
     --------
