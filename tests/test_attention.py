@@ -266,6 +266,7 @@ def test_empty_key_axis_gives_zeros_and_empty_query_axis_gives_empty():
 
 
 def test_inputs_are_not_modified():
+    """d2l's masked_softmax writes the mask value into a view of the caller's scores; never here."""
     q, k, v = _qkv((2, 4, 8), (2, 4, 8), 3, seed=18)
     mask = sl.causal_mask(4)
     copies = [a.copy() for a in (q, k, v, mask)]
