@@ -100,8 +100,8 @@ def entropy(p: ArrayLike, axis: int = -1) -> np.ndarray:
 
     References
     ----------
-    .. [1] C. E. Shannon, "A mathematical theory of communication",
-       Bell System Technical Journal, 1948.
+    - C. E. Shannon, "A mathematical theory of communication",
+      Bell System Technical Journal, 1948.
 
     Examples
     --------
@@ -244,7 +244,8 @@ def sample(
     Notes
     -----
     The steps, in this order (the order of the Hugging Face ``generate``
-    warpers):
+    warpers, whose temperature, top-k and top-p rules the tests reproduce
+    in torch and compare against):
 
     1. temperature: :math:`q = \operatorname{softmax}(z / T)`; for :math:`T = 0`
        return :math:`\arg\max_i z_i` at once;
@@ -269,12 +270,12 @@ def sample(
 
     References
     ----------
-    .. [1] G. Hinton, O. Vinyals and J. Dean, "Distilling the knowledge in a
-       neural network", arXiv:1503.02531, 2015 (softmax with temperature).
-    .. [2] A. Fan, M. Lewis and Y. Dauphin, "Hierarchical neural story
-       generation", ACL 2018 (top-k sampling).
-    .. [3] A. Holtzman, J. Buys, L. Du, M. Forbes and Y. Choi, "The curious
-       case of neural text degeneration", ICLR 2020 (nucleus, top-p, sampling).
+    - G. Hinton, O. Vinyals and J. Dean, "Distilling the knowledge in a
+      neural network", arXiv:1503.02531, 2015 (softmax with temperature).
+    - A. Fan, M. Lewis and Y. Dauphin, "Hierarchical neural story
+      generation", ACL 2018 (top-k sampling).
+    - A. Holtzman, J. Buys, L. Du, M. Forbes and Y. Choi, "The curious
+      case of neural text degeneration", ICLR 2020 (nucleus, top-p, sampling).
 
     Examples
     --------
@@ -313,6 +314,26 @@ def sample(
     if temperature == 0:
         return _as_result(np.argmax(work, axis=-1))
 
+    q = _sampling_distribution(work, temperature, k, p_top)
+    cdf = np.cumsum(q, axis=-1)
+    total = cdf[..., -1:]  # 1 up to rounding
+    u = generator.random(size=q.shape[:-1] + (1,)) * total
+    # The index whose interval [cdf[i-1], cdf[i]) holds u; zero-probability
+    # entries have empty intervals and cannot be chosen.
+    index = np.sum(cdf <= u, axis=-1)
+    # u < total in exact arithmetic; if rounding made u reach the top, fall
+    # back to the last entry with positive probability.
+    last_positive = n_classes - 1 - np.argmax(q[..., ::-1] > 0, axis=-1)
+    return _as_result(np.minimum(index, last_positive))
+
+
+def _sampling_distribution(work: np.ndarray, temperature: float, k: int | None, p_top: float | None) -> np.ndarray:
+    """The distribution ``sample`` draws from: temperature, then top-k, then top-p, renormalised.
+
+    *work* holds validated rows (each with a finite maximum, no NaN or +inf)
+    and *temperature* > 0. Returns float64 probabilities of *work*'s shape.
+    """
+    n_classes = work.shape[-1]
     # Sampling in float64 whatever the input's dtype: the cumulative sum below
     # should not lose the small probabilities to float16/float32 rounding.
     z = work.astype(np.float64)  # a copy: the caller's array is never written
@@ -333,23 +354,16 @@ def sample(
     if p_top is not None and p_top < 1.0:
         order = np.argsort(-q, axis=-1, kind="stable")
         q_sorted = np.take_along_axis(q, order, axis=-1)
-        before = np.cumsum(q_sorted, axis=-1) - q_sorted
-        before[..., 0] = 0.0  # the top entry is always kept
+        # Mass strictly before each sorted entry; 0 for the top entry, which is always kept.
+        before = np.zeros_like(q_sorted)
+        before[..., 1:] = np.cumsum(q_sorted[..., :-1], axis=-1)
         keep_sorted = before < p_top
         keep = np.empty_like(keep_sorted)
         np.put_along_axis(keep, order, keep_sorted, axis=-1)
         q = np.where(keep, q, 0.0)
+        q = q / np.sum(q, axis=-1, keepdims=True)
 
-    cdf = np.cumsum(q, axis=-1)
-    total = cdf[..., -1:]
-    u = generator.random(size=q.shape[:-1] + (1,)) * total
-    # The index whose interval [cdf[i-1], cdf[i]) holds u; zero-probability
-    # entries have empty intervals and cannot be chosen.
-    index = np.sum(cdf <= u, axis=-1)
-    # u < total in exact arithmetic; if rounding made u reach the top, fall
-    # back to the last entry with positive probability.
-    last_positive = n_classes - 1 - np.argmax(q[..., ::-1] > 0, axis=-1)
-    return _as_result(np.minimum(index, last_positive))
+    return q
 
 
 def _as_result(index: np.ndarray) -> np.ndarray | int:
@@ -449,8 +463,8 @@ def reliability_curve(probs: ArrayLike, labels: ArrayLike, n_bins: int = 15) -> 
 
     References
     ----------
-    .. [1] C. Guo, G. Pleiss, Y. Sun and K. Q. Weinberger, "On calibration
-       of modern neural networks", ICML 2017.
+    - C. Guo, G. Pleiss, Y. Sun and K. Q. Weinberger, "On calibration
+      of modern neural networks", ICML 2017.
 
     Examples
     --------
@@ -530,10 +544,10 @@ def expected_calibration_error(probs: ArrayLike, labels: ArrayLike, n_bins: int 
 
     References
     ----------
-    .. [1] M. P. Naeini, G. F. Cooper and M. Hauskrecht, "Obtaining well
-       calibrated probabilities using Bayesian binning", AAAI 2015.
-    .. [2] C. Guo, G. Pleiss, Y. Sun and K. Q. Weinberger, "On calibration
-       of modern neural networks", ICML 2017.
+    - M. P. Naeini, G. F. Cooper and M. Hauskrecht, "Obtaining well
+      calibrated probabilities using Bayesian binning", AAAI 2015.
+    - C. Guo, G. Pleiss, Y. Sun and K. Q. Weinberger, "On calibration
+      of modern neural networks", ICML 2017.
 
     Examples
     --------

@@ -519,3 +519,51 @@ def test_ece_drops_when_an_overconfident_model_is_cooled_down():
     over = sl.expected_calibration_error(sl.softmax(3 * true_logits), labels)
     fixed = sl.expected_calibration_error(sl.softmax(3 * true_logits, temperature=3.0), labels)
     assert over > 0.1 and fixed < 0.02
+
+
+# ------------------------------------------- the sampling distribution against torch
+
+
+def torch_warped_probs(logits, temperature, top_k, top_p):
+    """Hugging Face's logits warpers (temperature, top-k, top-p), re-written in torch.
+
+    Top-k removes scores below the k-th largest; top-p sorts ascending and removes
+    the tokens whose cumulative probability is <= 1 - top_p, keeping at least one.
+    """
+    import torch
+
+    scores = torch.tensor(logits, dtype=torch.float64) / temperature
+    if top_k is not None:
+        kth = torch.topk(scores, min(top_k, scores.shape[-1]))[0][..., -1, None]
+        scores = scores.masked_fill(scores < kth, -float("inf"))
+    if top_p is not None:
+        sorted_logits, sorted_indices = torch.sort(scores, descending=False)
+        cumulative = sorted_logits.softmax(dim=-1).cumsum(dim=-1)
+        remove_sorted = cumulative <= (1 - top_p)
+        remove_sorted[..., -1:] = False
+        remove = remove_sorted.scatter(-1, sorted_indices, remove_sorted)
+        scores = scores.masked_fill(remove, -float("inf"))
+    return torch.softmax(scores, dim=-1).numpy()
+
+
+@pytest.mark.parametrize("temperature", [0.3, 1.0, 2.5])
+@pytest.mark.parametrize("top_k, top_p", [(None, None), (5, None), (None, 0.7), (4, 0.6), (1, 0.9), (None, 0.05)])
+def test_sampling_distribution_matches_a_torch_version_of_hugging_face_warpers(temperature, top_k, top_p):
+    from softmax_lib.temperature import _sampling_distribution
+
+    logits = np.random.default_rng(20).normal(scale=2.0, size=(200, 12))
+    ours = _sampling_distribution(logits, temperature, top_k, top_p)
+    theirs = torch_warped_probs(logits, temperature, top_k, top_p)
+    # The kept sets agree row by row, and so do the renormalised probabilities.
+    np.testing.assert_array_equal(ours > 0, theirs > 0)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-300)
+
+
+def test_sampling_distribution_rows_sum_to_one_and_masked_stay_zero():
+    from softmax_lib.temperature import _sampling_distribution
+
+    logits = np.random.default_rng(21).normal(size=(50, 9))
+    logits[:, 3] = -np.inf
+    q = _sampling_distribution(logits, 0.8, 6, 0.8)
+    np.testing.assert_allclose(q.sum(axis=-1), 1.0, rtol=1e-14)
+    assert np.all(q[:, 3] == 0.0)
