@@ -149,8 +149,8 @@ def cross_entropy(
         Amount ``eps`` in [0, 1] of smoothing: the target becomes
         ``(1 - eps) * target + eps / C``, exactly as in
         ``torch.nn.functional.cross_entropy``.
-    reduction : {"mean", "sum", "none"}, default "mean"
-        ``"mean"`` averages over every position other than the class axis
+    reduction : str, default "mean"
+        One of ``"mean"``, ``"sum"``, ``"none"``. ``"mean"`` averages over every position other than the class axis
         (the batch, and any extra dimensions); ``"sum"`` adds them up;
         ``"none"`` returns the loss of each position.
 
@@ -205,9 +205,9 @@ def cross_entropy(
 
     References
     ----------
-    .. [1] C. Szegedy, V. Vanhoucke, S. Ioffe, J. Shlens and Z. Wojna,
-       "Rethinking the Inception architecture for computer vision", CVPR,
-       2016 (label smoothing).
+    C. Szegedy, V. Vanhoucke, S. Ioffe, J. Shlens and Z. Wojna, "Rethinking
+    the Inception architecture for computer vision", CVPR, 2016 (label
+    smoothing).
 
     Examples
     --------
@@ -424,10 +424,10 @@ class SoftmaxRegression:
     loss_history_ : numpy.ndarray
         Mean training cross-entropy (without the penalty) before training and
         after every epoch, shape ``(max_iter + 1,)``.
-    history_ : dict of str to numpy.ndarray
-        ``"loss"`` and ``"accuracy"`` on the training set, and, when
+    history_ : dict
+        Maps ``"loss"`` and ``"accuracy"`` on the training set, and, when
         ``eval_set`` is given to :meth:`fit`, ``"val_loss"`` and
-        ``"val_accuracy"``; each recorded like ``loss_history_``.
+        ``"val_accuracy"``, to arrays recorded like ``loss_history_``.
 
     Notes
     -----
@@ -447,9 +447,9 @@ class SoftmaxRegression:
 
     References
     ----------
-    .. [1] J. S. Bridle, "Probabilistic interpretation of feedforward
-       classification network outputs, with relationships to statistical
-       pattern recognition", Neurocomputing, 1990.
+    J. S. Bridle, "Probabilistic interpretation of feedforward classification
+    network outputs, with relationships to statistical pattern recognition",
+    Neurocomputing, 1990.
 
     Examples
     --------
@@ -563,8 +563,8 @@ class SoftmaxRegression:
         y : array_like
             One label per row: integers or strings; at least two distinct
             classes.
-        eval_set : (X_val, y_val), optional
-            A held-out set whose loss and accuracy are recorded in
+        eval_set : tuple of array_like, optional
+            A pair ``(X_val, y_val)``: a held-out set whose loss and accuracy are recorded in
             ``history_`` after every epoch. It is never trained on.
 
         Returns

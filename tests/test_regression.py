@@ -604,3 +604,19 @@ def test_repr_shows_the_hyperparameters():
     assert repr(sl.SoftmaxRegression(l2=0.5)) == (
         "SoftmaxRegression(learning_rate=0.1, max_iter=1000, l2=0.5, batch_size=None, random_state=0)"
     )
+
+
+def test_cross_entropy_of_a_nan_or_plus_inf_logit_is_nan_at_that_position_only():
+    # The core's policy: +inf or NaN in a slice gives NaN there, and nowhere else.
+    logits = np.array([[1.0, np.nan, 0.0], [0.0, np.inf, 1.0], [2.0, 0.0, -1.0]])
+    out = sl.cross_entropy(logits, [0, 1, 0], reduction="none")
+    assert np.isnan(out[0]) and np.isnan(out[1])
+    assert out[2] == pytest.approx(_mp_cross_entropy([2.0, 0.0, -1.0], 0), rel=1e-15)
+
+
+def test_cross_entropy_of_a_masked_true_class_is_infinite():
+    # -inf on the true class: probability exactly 0, so the loss is +inf (not NaN, no warning).
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = sl.cross_entropy(np.array([[0.0, -np.inf]]), [1])
+    assert out == np.inf
