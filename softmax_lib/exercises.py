@@ -51,7 +51,7 @@ _F32_LOGP_TOL = {"rtol": 1e-5, "atol": 1e-5}
 
 @dataclass
 class CaseResult:
-    """The outcome of one case of a checker.
+    r"""The outcome of one case of a checker.
 
     Attributes
     ----------
@@ -60,7 +60,22 @@ class CaseResult:
     status : str
         ``"PASS"``, ``"FAIL"`` or ``"NOTE"`` (a remark that does not fail the check).
     message : str
-        What was given, expected and returned, and a hint; empty when the case passed.
+        What was given, expected and returned, and a hint, one item per line;
+        empty when the case passed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import softmax_lib as sl
+    >>> case = sl.CaseResult("huge inputs", "FAIL", "input [1000, 1001]\ngot [nan, nan]")
+    >>> case.passed
+    False
+    >>> print(case.block())
+    FAIL  huge inputs
+          input [1000, 1001]
+          got [nan, nan]
+    >>> case.line()
+    'FAIL  huge inputs: input [1000, 1001] got [nan, nan]'
     """
 
     name: str
@@ -190,8 +205,14 @@ def _to_numpy(out: Any) -> np.ndarray:
     return arr
 
 
-def _call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[np.ndarray, list[str]]:
-    """Call the reader's function; return its result as an array and the warnings it raised."""
+def _call(
+    fn: Callable[..., Any], *args: Any, arg_names: tuple[str, ...] = ("x",), **kwargs: Any
+) -> tuple[np.ndarray, list[str]]:
+    """Call the reader's function; return its result as an array and the warnings it raised.
+
+    *arg_names* name the positional arguments in the hint shown when the call
+    itself fails (a TypeError about its arguments).
+    """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -204,8 +225,11 @@ def _call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[np.ndarray
                     "\nHint: a reduction along one axis dropped that axis; keep it with keepdims=True "
                     "(torch: keepdim=True) so that it broadcasts back against the input."
                 )
-            elif isinstance(err, TypeError) and ("axis" in text or "argument" in text):
+            elif isinstance(err, TypeError) and "axis" in kwargs and "axis" in text:
                 hint = "\nHint: the function must accept the axis as a keyword, e.g. def f(x, axis=-1)."
+            elif isinstance(err, TypeError) and "argument" in text:
+                shown = ", ".join(list(arg_names) + [f"{k}={v!r}" for k, v in kwargs.items()])
+                hint = f"\nHint: the checker calls your function as fn({shown})."
             raise _CallFailed(f"your function raised {type(err).__name__}: {text}{hint}") from None
         arr = _to_numpy(out)
     messages = sorted({str(w.message) for w in caught})
@@ -546,6 +570,9 @@ def check_log_softmax(fn: Callable[..., Any], *, verbose: bool = True, strict_dt
 # The gradient of the mean cross-entropy
 
 
+_GRAD_ARGS = ("logits", "labels")
+
+
 def _grad_reference(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
     n, k = logits.shape
     onehot = np.eye(k)[labels]
@@ -658,7 +685,7 @@ def check_cross_entropy_grad(fn: Callable[..., Any], *, verbose: bool = True, st
         if logits.dtype == np.float32:
             shown += " (float32)"
         try:
-            got, caught = _call(fn, logits.copy(), labels.copy())
+            got, caught = _call(fn, logits.copy(), labels.copy(), arg_names=_GRAD_ARGS)
         except _CallFailed as err:
             add(CaseResult(case, FAIL, f"{shown}\n{err}"))
             return None
@@ -693,7 +720,7 @@ def check_cross_entropy_grad(fn: Callable[..., Any], *, verbose: bool = True, st
     case = "each row of the gradient sums to 0"
     if got is None:
         try:
-            got, _ = _call(fn, logits.copy(), labels.copy())
+            got, _ = _call(fn, logits.copy(), labels.copy(), arg_names=_GRAD_ARGS)
         except _CallFailed as err:
             got = None
             add(CaseResult(case, FAIL, str(err)))
@@ -730,7 +757,7 @@ def check_cross_entropy_grad(fn: Callable[..., Any], *, verbose: bool = True, st
     saved = logits.copy(), labels.copy()
     case = "inputs not modified"
     try:
-        _call(fn, logits, labels)
+        _call(fn, logits, labels, arg_names=_GRAD_ARGS)
         if np.array_equal(logits, saved[0]) and np.array_equal(labels, saved[1]):
             add(CaseResult(case, PASS))
         else:

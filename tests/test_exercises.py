@@ -168,6 +168,14 @@ def test_check_softmax_reports_a_function_without_an_axis_argument():
     assert "def f(x, axis=-1)" in message_of(result, "batch (3, 4), axis=0")
 
 
+def test_check_cross_entropy_grad_reports_a_function_with_the_wrong_arguments():
+    result = sl.check_cross_entropy_grad(lambda logits: logits, verbose=False)
+    message = result.cases[0].message
+    assert "your function raised TypeError" in message
+    assert "fn(logits, labels)" in message
+    assert "axis" not in message  # the axis hint belongs to check_softmax only
+
+
 def test_check_softmax_reports_a_missing_return():
     result = sl.check_softmax(lambda x, axis=-1: None, verbose=False)
     assert "did you forget `return`" in result.cases[0].message
