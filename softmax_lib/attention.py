@@ -96,6 +96,46 @@ def _check_mask(mask: ArrayLike, score_shape: tuple[int, ...]) -> np.ndarray:
     return arr
 
 
+def _check_qkv(
+    q: ArrayLike, k: ArrayLike, v: ArrayLike, scale: float | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.dtype, tuple[int, ...], float]:
+    """Check q, k, v and scale as :func:`attention` and ``tiled_attention`` both need.
+
+    Returns q, k and v in one working dtype, the dtype to return, the
+    broadcast leading (batch, head) shape, and the scale (1/sqrt(d) when None).
+    """
+    q_work, q_dtype = as_float_array(q, "q", min_ndim=2)
+    k_work, k_dtype = as_float_array(k, "k", min_ndim=2)
+    v_work, v_dtype = as_float_array(v, "v", min_ndim=2)
+    if q_work.shape[-1] != k_work.shape[-1]:
+        raise ValueError(
+            f"q and k must have the same feature size d (last axis); got q of shape "
+            f"{q_work.shape} (d={q_work.shape[-1]}) and k of shape {k_work.shape} (d={k_work.shape[-1]})"
+        )
+    if k_work.shape[-2] != v_work.shape[-2]:
+        raise ValueError(
+            f"k and v must have the same number of keys Lk (second-to-last axis); got k of "
+            f"shape {k_work.shape} (Lk={k_work.shape[-2]}) and v of shape {v_work.shape} (Lk={v_work.shape[-2]})"
+        )
+    try:
+        lead = np.broadcast_shapes(q_work.shape[:-2], k_work.shape[:-2], v_work.shape[:-2])
+    except ValueError:
+        raise ValueError(
+            f"the leading (batch, head) axes of q {q_work.shape[:-2]}, k {k_work.shape[:-2]} "
+            f"and v {v_work.shape[:-2]} do not broadcast"
+        ) from None
+    d = q_work.shape[-1]
+    if scale is None:
+        # d = 0 makes every score 0: any finite scale gives the same answer.
+        scale = 1.0 / math.sqrt(d) if d > 0 else 1.0
+    else:
+        scale = check_positive_number(scale, "scale", hint="The usual choice is 1/sqrt(d): leave scale=None.")
+    dtype = np.result_type(q_dtype, k_dtype, v_dtype)
+    work_dtype = np.result_type(q_work.dtype, k_work.dtype, v_work.dtype)
+    q_work, k_work, v_work = (arr.astype(work_dtype, copy=False) for arr in (q_work, k_work, v_work))
+    return q_work, k_work, v_work, dtype, lead, scale
+
+
 def attention(
     q: ArrayLike,
     k: ArrayLike,
@@ -210,35 +250,10 @@ def attention(
     array([[2.],
            [0.]])
     """
-    q_work, q_dtype = as_float_array(q, "q", min_ndim=2)
-    k_work, k_dtype = as_float_array(k, "k", min_ndim=2)
-    v_work, v_dtype = as_float_array(v, "v", min_ndim=2)
     for flag, name in ((causal, "causal"), (return_weights, "return_weights")):
         if not isinstance(flag, (bool, np.bool_)):
             raise TypeError(f"{name} must be True or False; got {flag!r}")
-    if q_work.shape[-1] != k_work.shape[-1]:
-        raise ValueError(
-            f"q and k must have the same feature size d (last axis); got q of shape "
-            f"{q_work.shape} (d={q_work.shape[-1]}) and k of shape {k_work.shape} (d={k_work.shape[-1]})"
-        )
-    if k_work.shape[-2] != v_work.shape[-2]:
-        raise ValueError(
-            f"k and v must have the same number of keys Lk (second-to-last axis); got k of "
-            f"shape {k_work.shape} (Lk={k_work.shape[-2]}) and v of shape {v_work.shape} (Lk={v_work.shape[-2]})"
-        )
-    try:
-        lead = np.broadcast_shapes(q_work.shape[:-2], k_work.shape[:-2], v_work.shape[:-2])
-    except ValueError:
-        raise ValueError(
-            f"the leading (batch, head) axes of q {q_work.shape[:-2]}, k {k_work.shape[:-2]} "
-            f"and v {v_work.shape[:-2]} do not broadcast"
-        ) from None
-    d = q_work.shape[-1]
-    if scale is None:
-        # d = 0 makes every score 0: any finite scale gives the same answer.
-        scale = 1.0 / math.sqrt(d) if d > 0 else 1.0
-    else:
-        scale = check_positive_number(scale, "scale", hint="The usual choice is 1/sqrt(d): leave scale=None.")
+    q_work, k_work, v_work, dtype, lead, scale = _check_qkv(q, k, v, scale)
     n_queries, n_keys = q_work.shape[-2], k_work.shape[-2]
     score_shape = lead + (n_queries, n_keys)
     keep = None if mask is None else _check_mask(mask, score_shape)
@@ -246,10 +261,7 @@ def attention(
         tri = causal_mask(n_queries, n_keys)
         keep = tri if keep is None else np.logical_and(keep, tri)
 
-    dtype = np.result_type(q_dtype, k_dtype, v_dtype)
-    work_dtype = np.result_type(q_work.dtype, k_work.dtype, v_work.dtype)
-    q_work, k_work, v_work = (a.astype(work_dtype, copy=False) for a in (q_work, k_work, v_work))
-
+    work_dtype = q_work.dtype
     scores = np.matmul(q_work, np.swapaxes(k_work, -1, -2)) * np.asarray(scale, dtype=work_dtype)
     if keep is not None:
         # -inf, not a large negative constant: its weight is exactly 0 in any

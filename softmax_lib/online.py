@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._validation import as_float_array, check_axis, check_positive_number, restore_dtype
-from .attention import _check_mask  # one home for the mask convention: attention's
+from .attention import _check_mask, _check_qkv  # one home for attention's conventions
 
 __all__ = [
     "SoftmaxState",
@@ -496,43 +496,17 @@ def tiled_attention(
     >>> v[0].round(4)
     array([1.8016, 1.3151, 0.3574])
     """
-    q_work, q_dtype = as_float_array(q, "q", min_ndim=2)
-    k_work, k_dtype = as_float_array(k, "k", min_ndim=2)
-    v_work, v_dtype = as_float_array(v, "v", min_ndim=2)
     if not isinstance(causal, (bool, np.bool_)):
         raise TypeError(f"causal must be True or False; got {causal!r}")
     block_q = _check_block_size(block_q, "block_q")
     block_k = _check_block_size(block_k, "block_k")
-    if q_work.shape[-1] != k_work.shape[-1]:
-        raise ValueError(
-            f"q and k must have the same feature size d (last axis); got q of shape "
-            f"{q_work.shape} (d={q_work.shape[-1]}) and k of shape {k_work.shape} (d={k_work.shape[-1]})"
-        )
-    if k_work.shape[-2] != v_work.shape[-2]:
-        raise ValueError(
-            f"k and v must have the same number of keys Lk (second-to-last axis); got k of "
-            f"shape {k_work.shape} (Lk={k_work.shape[-2]}) and v of shape {v_work.shape} (Lk={v_work.shape[-2]})"
-        )
-    try:
-        lead = np.broadcast_shapes(q_work.shape[:-2], k_work.shape[:-2], v_work.shape[:-2])
-    except ValueError:
-        raise ValueError(
-            f"the leading (batch, head) axes of q {q_work.shape[:-2]}, k {k_work.shape[:-2]} "
-            f"and v {v_work.shape[:-2]} do not broadcast"
-        ) from None
-    d = q_work.shape[-1]
-    if scale is None:
-        scale = 1.0 / math.sqrt(d) if d > 0 else 1.0
-    else:
-        scale = check_positive_number(scale, "scale", hint="The usual choice is 1/sqrt(d): leave scale=None.")
+    q_work, k_work, v_work, dtype, lead, scale = _check_qkv(q, k, v, scale)
     n_queries, n_keys, dv = q_work.shape[-2], k_work.shape[-2], v_work.shape[-1]
     score_shape = lead + (n_queries, n_keys)
     # A read-only broadcast view: slicing it per tile never copies the whole mask.
     keep = None if mask is None else np.broadcast_to(_check_mask(mask, score_shape), score_shape)
 
-    dtype = np.result_type(q_dtype, k_dtype, v_dtype)
-    work_dtype = np.result_type(q_work.dtype, k_work.dtype, v_work.dtype)
-    q_work, k_work, v_work = (a.astype(work_dtype, copy=False) for a in (q_work, k_work, v_work))
+    work_dtype = q_work.dtype
     scale_w = np.asarray(scale, dtype=work_dtype)
     neg_inf = np.asarray(-np.inf, dtype=work_dtype)
     k_t = np.swapaxes(k_work, -1, -2)  # a view: no copy of the keys
