@@ -165,8 +165,15 @@ def attention(
     .. math::
 
         \operatorname{Attention}(Q, K, V) = \operatorname{softmax}\!\Bigl(
-            \frac{Q K^\top}{\sqrt{d}} + B\Bigr) V,
-        \qquad B_{ij} = \begin{cases} 0 & M_{ij} \text{ true} \\ -\infty & \text{otherwise.}\end{cases}
+            \frac{Q K^\top}{\sqrt{d}} + B\Bigr) V
+
+    where ``d`` is the width of the queries and keys (a given *scale*
+    replaces :math:`1/\sqrt{d}`), and the mask :math:`M` enters as
+
+    .. math::
+
+        B_{ij} = 0 \text{ if } M_{ij} \text{ is True}, \qquad
+        B_{ij} = -\infty \text{ otherwise.}
 
     The softmax runs along the key axis. With independent components of
     mean 0 and variance 1, ``q . k`` has variance ``d``; dividing by
@@ -180,9 +187,9 @@ def attention(
 
     References
     ----------
-    .. [1] A. Vaswani, N. Shazeer, N. Parmar, J. Uszkoreit, L. Jones,
-       A. N. Gomez, L. Kaiser and I. Polosukhin, "Attention is all you
-       need", NeurIPS, 2017.
+    - A. Vaswani, N. Shazeer, N. Parmar, J. Uszkoreit, L. Jones,
+      A. N. Gomez, L. Kaiser and I. Polosukhin, "Attention is all you
+      need", NeurIPS, 2017.
 
     Examples
     --------
@@ -199,7 +206,7 @@ def attention(
     array([[1.    , 0.    , 0.    ],
            [0.3302, 0.6698, 0.    ]])
     >>> mask = np.array([[True, True, True], [False, False, False]])
-    >>> sl.attention(q, k, v, mask=mask).round(4)    # second query sees nothing: zeros
+    >>> sl.attention(q, k, v, mask=mask).round(4)   # query 2 sees nothing
     array([[2.],
            [0.]])
     """

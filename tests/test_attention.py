@@ -228,6 +228,18 @@ def test_adding_one_vector_to_every_key_changes_nothing(seed, shift):
     np.testing.assert_allclose(sl.attention(q, k + c, v), sl.attention(q, k, v), rtol=1e-8, atol=1e-9)
 
 
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), lk=st.integers(2, 9))
+def test_masking_keys_equals_removing_them(seed, lk):
+    """A key mask shared by every query is the same as deleting those keys and values."""
+    q, k, v = _qkv((4, 6), (lk, 6), 3, seed=seed)
+    keep = np.random.default_rng(seed).random(lk) < 0.5
+    keep[np.random.default_rng(seed + 1).integers(lk)] = True  # at least one key survives
+    np.testing.assert_allclose(
+        sl.attention(q, k, v, mask=keep), sl.attention(q, k[keep], v[keep]), rtol=1e-13, atol=1e-15
+    )
+
+
 def test_output_is_a_convex_combination_of_values():
     q, k, v = _qkv((2, 6, 8), (2, 9, 8), 3, seed=15)
     out = sl.attention(4.0 * q, k, v)
@@ -266,6 +278,7 @@ def test_empty_key_axis_gives_zeros_and_empty_query_axis_gives_empty():
 
 
 def test_inputs_are_not_modified():
+    """d2l's masked_softmax writes the mask value into a view of the caller's scores; never here."""
     q, k, v = _qkv((2, 4, 8), (2, 4, 8), 3, seed=18)
     mask = sl.causal_mask(4)
     copies = [a.copy() for a in (q, k, v, mask)]
