@@ -186,8 +186,8 @@ def main(argv: list[str] | None = None) -> int:
             f"and {load_after[0]:.1f} after ({time.perf_counter() - t0:.0f} s): other processes shared its cores, "
             "so single ratios are noisy; compare orders of magnitude, not second digits. Times include allocating "
             "the result, and a fresh large allocation costs page faults unless malloc reuses freed memory, which "
-            "glibc decides from call to call (PyTorch's time on one input was seen to switch between about 5 and "
-            "18 ms from one call to the next); the out= column is softmax_lib without that cost. Times ÷ torch 1 thread "
+            "glibc decides from call to call (the same PyTorch call was seen to take severalfold longer or shorter "
+            "from one call to the next); the out= column is softmax_lib without that cost. Times ÷ torch 1 thread "
             "and ÷ `np.copyto` of the same array (one read and one write of it, the memory-bandwidth floor). "
             "Extra memory is the peak that `tracemalloc` saw, as a multiple of the input (1.00 is the result "
             "itself; torch's allocator is not traced).",

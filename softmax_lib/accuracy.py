@@ -231,7 +231,12 @@ def ulp_error(computed: ArrayLike, reference: ArrayLike) -> np.ndarray:
     """
     import mpmath
 
-    computed = np.asarray(computed)
+    try:
+        computed = np.asarray(computed)
+    except (ValueError, TypeError) as err:
+        raise TypeError(
+            f"computed must be an array of floats; could not convert {type(computed).__name__} to an array ({err})"
+        ) from None
     if computed.dtype.kind != "f":
         raise TypeError(f"computed must be a floating-point array; got dtype {computed.dtype}")
     if isinstance(reference, np.ndarray) and reference.dtype.kind == "f":

@@ -81,3 +81,14 @@ def test_the_table_marks_no_missed_target(results):
     text = harness.table(results)
     assert "**" not in text
     assert text.count("\n") == len({(r["case"], r["function"]) for r in results}) + 1
+
+
+def test_ulp_error_names_a_ragged_argument():
+    with pytest.raises(TypeError, match="computed must be an array of floats"):
+        sl.ulp_error([[1.0, 2.0], [3.0]], [1.0, 2.0])
+
+
+@pytest.mark.parametrize("dps", [0, -1, 2.5, True])
+def test_reference_precision_must_be_a_positive_integer(dps):
+    with pytest.raises((TypeError, ValueError), match="dps must be an integer >= 1"):
+        sl.softmax_reference([1.0, 2.0], dps=dps)
