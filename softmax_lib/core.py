@@ -86,11 +86,29 @@ def _check_out(out: object, x: np.ndarray, work: np.ndarray, shape: tuple, dtype
     return out
 
 
+def _divide_by_temperature(a: np.ndarray, temperature: float, out: np.ndarray) -> np.ndarray:
+    """``a / temperature`` into *out*; an overflow is an error, not a row of NaN.
+
+    Only a temperature far below any practical value (say 1e-300) makes a
+    finite score overflow. softmax is then the one-hot argmax, which is what
+    the message suggests instead.
+    """
+    with np.errstate(over="raise"):
+        try:
+            return np.divide(a, temperature, out=out)
+        except FloatingPointError:
+            raise ValueError(
+                f"temperature={temperature!r} is so small that x / temperature overflows "
+                f"{out.dtype}; softmax is then the one-hot argmax: use np.argmax "
+                "(or sl.sample(..., temperature=0)) instead"
+            ) from None
+
+
 def _shift_of(x_max: np.ndarray, temperature: float, ct: np.dtype) -> np.ndarray:
     """The shift of each row: its maximum, except 0 for a fully masked row and NaN for a row holding +inf."""
     m = x_max.astype(ct)
     if temperature != 1.0:
-        m /= temperature
+        _divide_by_temperature(m, temperature, out=m)
     if not np.isfinite(m).all():
         # -inf - (-inf) would be NaN: a fully masked row is shifted by 0 and stays -inf.
         # A row holding +inf has no distribution: NaN spreads through it.
@@ -108,10 +126,10 @@ def _shifted(
         # float32 converted to float64: x / T - shift is exact to ~2**-53, far below float32's ulp.
         np.copyto(z, xc)
         if temperature != 1.0:
-            z /= temperature
+            _divide_by_temperature(z, temperature, out=z)
         z -= shift
         return z, None
-    y = xc if temperature == 1.0 else np.divide(xc, temperature, out=buf["y"][:k, :w])
+    y = xc if temperature == 1.0 else _divide_by_temperature(xc, temperature, out=buf["y"][:k, :w])
     np.subtract(y, shift, out=z)
     # TwoSum (Knuth, TAOCP vol. 2, 4.2.2): c = (y - shift) - z, by five more operations that are all exact.
     t = np.subtract(z, y, out=buf["t"][:k, :w])  # t ~ -shift
@@ -261,6 +279,9 @@ def softmax(
     temperature : float, default 1.0
         Divides the scores first. Must be a finite number > 0; the limit
         ``temperature -> 0`` is the one-hot argmax, which ``np.argmax`` gives.
+        A temperature so small that ``x / temperature`` overflows (around
+        1e-300 for scores of order 1) raises ``ValueError`` rather than
+        returning NaN.
     out : numpy.ndarray, optional
         Where to write the result, instead of a new array: *x*'s shape and the
         result's dtype (float16 for float16 *x*, float64 for integers). Nothing

@@ -475,3 +475,17 @@ def test_float64_tail_is_not_summed_with_float64_pairwise_error():
     x = np.random.default_rng(2).standard_normal((20, 100))
     reference = sl.accuracy.extended_reference(x, "softmax")
     assert sl.ulp_error(sl.softmax(x), reference).max() <= 3
+
+
+@pytest.mark.parametrize("fn", [sl.softmax, sl.log_softmax])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_temperature_so_small_that_scores_overflow_is_an_error_not_nan(fn, dtype):
+    # Found by chapter 3: dividing [1, 2] by T = 1e-308 overflowed to +inf and
+    # the row came back as NaN with only a warning.
+    with pytest.raises(ValueError, match=r"temperature=1e-308 is so small .* np\.argmax"):
+        fn(np.array([1.0, 2.0], dtype=dtype), temperature=1e-308)
+
+
+def test_small_temperature_that_does_not_overflow_gives_the_one_hot_limit():
+    p = sl.softmax([1.0, 2.0, 2.0 - 1e-3], temperature=1e-6)
+    np.testing.assert_array_equal(p, [0.0, 1.0, 0.0])
