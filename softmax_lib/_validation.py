@@ -15,12 +15,24 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 __all__ = [
+    "as_array",
     "as_float_array",
     "check_axis",
     "check_positive_number",
     "check_temperature",
     "restore_dtype",
 ]
+
+
+def as_array(x: ArrayLike, name: str) -> np.ndarray:
+    """``np.asarray(x)``, with an error that names the argument when *x* is ragged or not array-like."""
+    try:
+        return np.asarray(x)
+    except (ValueError, TypeError) as err:
+        raise TypeError(
+            f"{name} must be an array of real numbers; could not convert "
+            f"{type(x).__name__} to an array ({err})"
+        ) from None
 
 
 def as_float_array(x: ArrayLike, name: str = "x", *, min_ndim: int = 1) -> tuple[np.ndarray, np.dtype]:
@@ -33,13 +45,7 @@ def as_float_array(x: ArrayLike, name: str = "x", *, min_ndim: int = 1) -> tuple
 
     The returned array may be *x* itself: callers must never write into it.
     """
-    try:
-        arr = np.asarray(x)
-    except (ValueError, TypeError) as err:
-        raise TypeError(
-            f"{name} must be an array of real numbers; could not convert "
-            f"{type(x).__name__} to an array ({err})"
-        ) from None
+    arr = as_array(x, name)
     kind = arr.dtype.kind
     if kind in "fiu":
         pass

@@ -440,6 +440,18 @@ def _check_normaliser(
     return _finish(result, verbose)
 
 
+def _check_arguments(checker: str, fn: object, verbose: object, strict_dtype: object) -> None:
+    """The checkers' own input policy: a mistake in calling them is an error, not a failed case."""
+    if not callable(fn):
+        raise TypeError(
+            f"{checker}(fn) needs your function itself, e.g. {checker}(my_function); "
+            f"got {fn!r} of type {type(fn).__name__}, which cannot be called"
+        )
+    for name, value in (("verbose", verbose), ("strict_dtype", strict_dtype)):
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{name} must be True or False; got {value!r}")
+
+
 def check_softmax(fn: Callable[..., Any], *, verbose: bool = True, strict_dtype: bool = False) -> CheckResult:
     r"""Check a reader's softmax on the cases where hand-written ones go wrong.
 
@@ -512,6 +524,7 @@ def check_softmax(fn: Callable[..., Any], *, verbose: bool = True, strict_dtype:
           Your function warned: invalid value encountered in divide; overflow
             encountered in exp.
     """
+    _check_arguments("check_softmax", fn, verbose, strict_dtype)
     return _check_normaliser(fn, log=False, verbose=verbose, strict_dtype=strict_dtype)
 
 
@@ -563,6 +576,7 @@ def check_log_softmax(fn: Callable[..., Any], *, verbose: bool = True, strict_dt
     >>> result
     CheckResult('check_log_softmax': 10 of 11 passed; failed: 'tiny probability (log of softmax underflows)')
     """
+    _check_arguments("check_log_softmax", fn, verbose, strict_dtype)
     return _check_normaliser(fn, log=True, verbose=verbose, strict_dtype=strict_dtype)
 
 
@@ -652,6 +666,7 @@ def check_cross_entropy_grad(fn: Callable[..., Any], *, verbose: bool = True, st
     >>> print(result.failed[0].message.split("Hint: ")[1])
     your gradient is 4 times too large, and the batch has N = 4 examples: the loss is the mean over the batch, so divide by N.
     """
+    _check_arguments("check_cross_entropy_grad", fn, verbose, strict_dtype)
     result = CheckResult("check_cross_entropy_grad")
     add = result.cases.append
 

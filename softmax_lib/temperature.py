@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validation import as_float_array, check_axis, restore_dtype
+from ._validation import as_array, as_float_array, check_axis, restore_dtype
 from .core import softmax
 
 __all__ = ["entropy", "sample", "expected_calibration_error", "reliability_curve", "ReliabilityCurve"]
@@ -398,7 +398,7 @@ def _check_n_bins(n_bins: object) -> int:
 
 
 def _check_labels(labels: ArrayLike, n_samples: int, n_classes: int) -> np.ndarray:
-    arr = np.asarray(labels)
+    arr = as_array(labels, "labels")
     if arr.dtype.kind not in "iu":
         raise TypeError(
             f"labels must be integers (class indices); got dtype {arr.dtype}. "

@@ -372,3 +372,14 @@ def test_worked_example_reference_matches_mpmath():
     exact = [float(e / sum(exps)) for e in exps]
     np.testing.assert_allclose(sl.softmax([5.0, 7.0, 10.0]), exact, rtol=1e-14)
     assert np.round(exact, 3).tolist() == [0.006, 0.047, 0.946]
+
+
+@pytest.mark.parametrize("checker", [sl.check_softmax, sl.check_log_softmax, sl.check_cross_entropy_grad])
+def test_calling_a_checker_wrongly_is_an_error_that_names_the_argument(checker):
+    # Found by the input-policy table: fn=42 and verbose="yes" were accepted.
+    with pytest.raises(TypeError, match=r"needs your function itself.*got 42 of type int"):
+        checker(42)
+    with pytest.raises(TypeError, match=r"verbose must be True or False; got 'yes'"):
+        checker(sl.softmax, verbose="yes")
+    with pytest.raises(TypeError, match=r"strict_dtype must be True or False; got 'yes'"):
+        checker(sl.softmax, strict_dtype="yes")

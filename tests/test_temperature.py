@@ -567,3 +567,10 @@ def test_sampling_distribution_rows_sum_to_one_and_masked_stay_zero():
     q = _sampling_distribution(logits, 0.8, 6, 0.8)
     np.testing.assert_allclose(q.sum(axis=-1), 1.0, rtol=1e-14)
     assert np.all(q[:, 3] == 0.0)
+
+
+@pytest.mark.parametrize("fn", [sl.expected_calibration_error, sl.reliability_curve])
+def test_ragged_labels_are_an_error_that_names_labels(fn):
+    # Found by the input-policy table: numpy's own "inhomogeneous shape" error named nothing.
+    with pytest.raises(TypeError, match=r"^labels must be an array of real numbers"):
+        fn([[0.5, 0.5], [0.5, 0.5]], [[0], [1, 0]])
