@@ -434,10 +434,11 @@ def check_search(page, base_url: str, word: str, expected_page: str) -> list[Pro
     name = "search.html"
     page.goto(f"{base_url}search.html?q={urllib.parse.quote(word)}", wait_until="load", timeout=TIMEOUT_MS)
     try:
+        # Sphinx fills the summary line ("Search finished, found N page(s)" or
+        # "did not match") only after the last result is listed.
         page.wait_for_function(
-            "() => { const s = document.querySelector('#search-results');"
-            " return s && (s.querySelector('li') || /did not match|no results/i.test(s.textContent))"
-            "   && !document.querySelector('#search-progress:not(:empty)') }",
+            "() => { const s = document.querySelector('#search-results .search-summary');"
+            " return s && s.textContent.trim().length > 0; }",
             timeout=TIMEOUT_MS,
         )
     except Exception:
