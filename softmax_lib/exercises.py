@@ -142,20 +142,19 @@ class CheckResult:
     def __bool__(self) -> bool:
         return self.passed
 
+    def _tally(self) -> str:
+        total = len(self.cases)
+        if self.passed:
+            return f"all {total} cases passed"
+        names = ", ".join(repr(case.name) for case in self.failed)
+        return f"{self.n_passed} of {total} cases passed; failed: {names}"
+
     def summary(self) -> str:
         """One line: how many cases passed, and which failed."""
-        total = len(self.cases)
-        if self.passed:
-            return f"{self.name}: all {total} cases passed"
-        names = ", ".join(repr(case.name) for case in self.failed)
-        return f"{self.name}: {self.n_passed} of {total} cases passed; failed: {names}"
+        return f"{self.name}: {self._tally()}"
 
     def __repr__(self) -> str:
-        total = len(self.cases)
-        if self.passed:
-            return f"CheckResult({self.name!r}: all {total} cases passed)"
-        names = ", ".join(repr(case.name) for case in self.failed)
-        return f"CheckResult({self.name!r}: {self.n_passed} of {total} passed; failed: {names})"
+        return f"CheckResult({self.name!r}: {self._tally()})"
 
     def report(self) -> str:
         """Every case's line, then the summary line."""
@@ -574,7 +573,7 @@ def check_log_softmax(fn: Callable[..., Any], *, verbose: bool = True, strict_dt
     ...     return np.log(sl.softmax(x, axis=axis))
     >>> result = sl.check_log_softmax(log_of_softmax, verbose=False)   # its warning is reported, not raised
     >>> result
-    CheckResult('check_log_softmax': 10 of 11 passed; failed: 'tiny probability (log of softmax underflows)')
+    CheckResult('check_log_softmax': 10 of 11 cases passed; failed: 'tiny probability (log of softmax underflows)')
     """
     _check_arguments("check_log_softmax", fn, verbose, strict_dtype)
     return _check_normaliser(fn, log=True, verbose=verbose, strict_dtype=strict_dtype)

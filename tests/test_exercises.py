@@ -227,7 +227,7 @@ def test_check_result_is_truthy_only_when_every_case_passed():
     assert not sl.CheckResult("demo", cases + [sl.CaseResult("c", "FAIL", "wrong")])
     assert repr(sl.CheckResult("demo", cases)) == "CheckResult('demo': all 2 cases passed)"
     failing = sl.CheckResult("demo", cases + [sl.CaseResult("c", "FAIL", "wrong")])
-    assert repr(failing) == "CheckResult('demo': 2 of 3 passed; failed: 'c')"
+    assert repr(failing) == "CheckResult('demo': 2 of 3 cases passed; failed: 'c')"
 
 
 # --------------------------------------------------------------------------
