@@ -18,6 +18,7 @@ __all__ = [
     "as_array",
     "as_float_array",
     "check_axis",
+    "check_int",
     "check_positive_number",
     "check_temperature",
     "restore_dtype",
@@ -95,6 +96,27 @@ def check_axis(axis: object, ndim: int, name: str = "axis") -> int:
             f"expected an integer from {-ndim} to {ndim - 1}"
         )
     return index % ndim
+
+
+def check_int(
+    value: object, name: str, *, minimum: int = 1, allow_none: bool = False, note: str = ""
+) -> int | None:
+    """Return *value* as an int >= *minimum* (or None, if allowed), or raise a clear error.
+
+    *note* says in brackets what the number means, e.g. "decimal digits of mpmath's precision".
+    """
+    expected = f"{'None or ' if allow_none else ''}an integer >= {minimum}{f' ({note})' if note else ''}"
+    if value is None and allow_none:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be {expected}; got the bool {value!r}")
+    try:
+        number = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be {expected}; got {value!r} of type {type(value).__name__}") from None
+    if number < minimum:
+        raise ValueError(f"{name} must be {expected}; got {number}")
+    return number
 
 
 def check_positive_number(value: object, name: str, *, hint: str = "") -> float:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validation import as_float_array, check_axis
+from ._validation import as_float_array, check_axis, check_int
 
 __all__ = [
     "softmax_reference",
@@ -25,10 +25,7 @@ __all__ = [
 def _reference(x: ArrayLike, axis: int, dps: int, what: str) -> np.ndarray:
     import mpmath  # imported here: only the measurements need it
 
-    if isinstance(dps, (bool, np.bool_)) or not isinstance(dps, (int, np.integer)):
-        raise TypeError(f"dps must be an integer >= 1 (decimal digits of mpmath's precision); got {dps!r}")
-    if dps < 1:
-        raise ValueError(f"dps must be an integer >= 1 (decimal digits of mpmath's precision); got {dps!r}")
+    dps = check_int(dps, "dps", note="decimal digits of mpmath's precision")
     work, _ = as_float_array(x, "x")
     axis = check_axis(axis, work.ndim)
     moved = np.moveaxis(work, axis, -1)

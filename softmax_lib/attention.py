@@ -20,18 +20,10 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validation import as_float_array, check_positive_number, restore_dtype
+from ._validation import as_float_array, check_int, check_positive_number, restore_dtype
 from .core import softmax
 
 __all__ = ["attention", "causal_mask"]
-
-
-def _check_count(value: object, name: str) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer >= 0; got {value!r} of type {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"{name} must be an integer >= 0; got {value}")
-    return int(value)
 
 
 def causal_mask(n_queries: int, n_keys: int | None = None) -> np.ndarray:
@@ -70,8 +62,8 @@ def causal_mask(n_queries: int, n_keys: int | None = None) -> np.ndarray:
            [1, 1, 0],
            [1, 1, 1]])
     """
-    n_queries = _check_count(n_queries, "n_queries")
-    n_keys = n_queries if n_keys is None else _check_count(n_keys, "n_keys")
+    n_queries = check_int(n_queries, "n_queries", minimum=0)
+    n_keys = n_queries if n_keys is None else check_int(n_keys, "n_keys", minimum=0)
     return np.tri(n_queries, n_keys, dtype=bool)
 
 

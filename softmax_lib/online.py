@@ -18,13 +18,12 @@ queries, visits the keys block by block, and never holds the full
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validation import as_float_array, check_axis, check_positive_number, restore_dtype
+from ._validation import as_float_array, check_axis, check_int, restore_dtype
 from .attention import _check_mask, _check_qkv  # one home for attention's conventions
 
 __all__ = [
@@ -87,14 +86,6 @@ def _safe_shift(m: np.ndarray) -> np.ndarray:
     which avoids numpy's ``inf - inf`` warning and gives NaN in that slice.
     """
     return np.where(m == -np.inf, 0.0, np.where(m == np.inf, np.nan, m)).astype(m.dtype, copy=False)
-
-
-def _check_block_size(value: object, name: str) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer >= 1; got {value!r} of type {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be an integer >= 1; got {value}")
-    return int(value)
 
 
 def _along(axis: int, ndim: int, start: int, stop: int) -> tuple[slice, ...]:
@@ -323,7 +314,7 @@ def online_softmax(x: ArrayLike, axis: int = -1, *, chunk: int = 1024) -> np.nda
     """
     work, dtype = as_float_array(x, "x")
     axis = check_axis(axis, work.ndim)
-    chunk = _check_block_size(chunk, "chunk")
+    chunk = check_int(chunk, "chunk")
     n = work.shape[axis]
     if n == 0:
         return np.empty(work.shape, dtype=dtype)
@@ -498,8 +489,8 @@ def tiled_attention(
     """
     if not isinstance(causal, (bool, np.bool_)):
         raise TypeError(f"causal must be True or False; got {causal!r}")
-    block_q = _check_block_size(block_q, "block_q")
-    block_k = _check_block_size(block_k, "block_k")
+    block_q = check_int(block_q, "block_q")
+    block_k = check_int(block_k, "block_k")
     q_work, k_work, v_work, dtype, lead, scale = _check_qkv(q, k, v, scale)
     n_queries, n_keys, dv = q_work.shape[-2], k_work.shape[-2], v_work.shape[-1]
     score_shape = lead + (n_queries, n_keys)

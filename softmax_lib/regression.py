@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import math
 import numbers
-import operator
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validation import as_float_array, check_axis, check_positive_number, restore_dtype
+from ._validation import as_float_array, check_axis, check_int, check_positive_number, restore_dtype
 from .core import log_softmax, softmax
 
 __all__ = ["sigmoid", "cross_entropy", "softmax_jacobian", "SoftmaxRegression"]
@@ -374,20 +373,6 @@ def softmax_jacobian(p: ArrayLike, axis: int = -1) -> np.ndarray:
     return restore_dtype(jac, dtype)
 
 
-def _check_int(value: object, name: str, *, minimum: int = 1) -> int:
-    if isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be an integer >= {minimum}; got the bool {value!r}")
-    try:
-        number = operator.index(value)
-    except TypeError:
-        raise TypeError(
-            f"{name} must be an integer >= {minimum}; got {value!r} of type {type(value).__name__}"
-        ) from None
-    if number < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {number}")
-    return number
-
-
 class SoftmaxRegression:
     r"""Multinomial logistic regression, trained by gradient descent on the cross-entropy.
 
@@ -573,7 +558,7 @@ class SoftmaxRegression:
             The fitted model itself, so that calls can be chained.
         """
         lr = check_positive_number(self.learning_rate, "learning_rate")
-        epochs = _check_int(self.max_iter, "max_iter")
+        epochs = check_int(self.max_iter, "max_iter")
         if isinstance(self.l2, (bool, np.bool_)) or not isinstance(self.l2, numbers.Real):
             raise TypeError(f"l2 must be a real number >= 0; got {self.l2!r}")
         l2 = float(self.l2)
@@ -582,7 +567,7 @@ class SoftmaxRegression:
         X = self._check_X(X)
         labels = self._check_y(y, X.shape[0])
         n, d = X.shape
-        batch = n if self.batch_size is None else _check_int(self.batch_size, "batch_size")
+        batch = n if self.batch_size is None else check_int(self.batch_size, "batch_size")
         self.classes_ = np.unique(labels)
         if len(self.classes_) < 2:
             raise ValueError(

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import math
 import numbers
-import operator
 from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validation import as_array, as_float_array, check_axis, restore_dtype
+from ._validation import as_array, as_float_array, check_axis, check_int, restore_dtype
 from .core import softmax
 
 __all__ = ["entropy", "sample", "expected_calibration_error", "reliability_curve", "ReliabilityCurve"]
@@ -133,22 +132,6 @@ def _check_sampling_temperature(temperature: object) -> float:
             f"temperature must be a finite number >= 0 (0 means greedy decoding); got {value!r}"
         )
     return value
-
-
-def _check_top_k(top_k: object) -> int | None:
-    if top_k is None:
-        return None
-    if isinstance(top_k, (bool, np.bool_)):
-        raise TypeError(f"top_k must be None or an integer >= 1; got the bool {top_k!r}")
-    try:
-        k = operator.index(top_k)
-    except TypeError:
-        raise TypeError(
-            f"top_k must be None or an integer >= 1; got {top_k!r} of type {type(top_k).__name__}"
-        ) from None
-    if k < 1:
-        raise ValueError(f"top_k must be None or an integer >= 1; got {k}")
-    return k
 
 
 def _check_top_p(top_p: object) -> float | None:
@@ -293,7 +276,7 @@ def sample(
     array([0, 1])
     """
     temperature = _check_sampling_temperature(temperature)
-    k = _check_top_k(top_k)
+    k = check_int(top_k, "top_k", allow_none=True)
     p_top = _check_top_p(top_p)
     generator = _as_generator(rng)  # checked even where greedy decoding will not use it
 
@@ -385,18 +368,6 @@ class ReliabilityCurve(NamedTuple):
     count: np.ndarray
 
 
-def _check_n_bins(n_bins: object) -> int:
-    if isinstance(n_bins, (bool, np.bool_)):
-        raise TypeError(f"n_bins must be an integer >= 1; got the bool {n_bins!r}")
-    try:
-        n = operator.index(n_bins)
-    except TypeError:
-        raise TypeError(f"n_bins must be an integer >= 1; got {n_bins!r} of type {type(n_bins).__name__}") from None
-    if n < 1:
-        raise ValueError(f"n_bins must be an integer >= 1; got {n}")
-    return n
-
-
 def _check_labels(labels: ArrayLike, n_samples: int, n_classes: int) -> np.ndarray:
     arr = as_array(labels, "labels")
     if arr.dtype.kind not in "iu":
@@ -479,7 +450,7 @@ def reliability_curve(probs: ArrayLike, labels: ArrayLike, n_bins: int = 15) -> 
     >>> curve.confidence.round(2)
     array([ nan,  nan, 0.6 , 0.75, 0.9 ])
     """
-    n = _check_n_bins(n_bins)
+    n = check_int(n_bins, "n_bins")
     shape = as_float_array(probs, "probs")[0].shape
     if len(shape) != 2:
         raise ValueError(f"probs must be 2-d, shape (N, K) with one row per sample; got shape {shape}")
