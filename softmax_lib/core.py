@@ -518,10 +518,8 @@ def softmax_naive(x: ArrayLike, axis: int = -1) -> np.ndarray:
     ...     sl.softmax_naive([1000.0, 1000.0])
     array([nan, nan])
     """
-    work, _ = as_float_array(x, "x")
-    arr = np.asarray(x)
-    if arr.dtype.kind == "f":
-        work = arr  # keep float16 in float16: its overflow is the point
+    work, dtype = as_float_array(x, "x")
+    work = work.astype(dtype, copy=False)  # float16 stays float16: its overflow is the point
     axis = check_axis(axis, work.ndim)
     e = np.exp(work)
     return e / np.sum(e, axis=axis, keepdims=True)
