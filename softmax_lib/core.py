@@ -236,7 +236,7 @@ def _apply(kind: str, x: ArrayLike, axis: int, temperature: float, out: np.ndarr
         shape = shape[:axis] + (1,) + shape[axis + 1 :]
     if out is not None:
         out = _check_out(out, np.asarray(x), work, work.shape if kind != "logsumexp" else shape, dtype)
-    # float16 is computed in float32: the buffer we fill has the working dtype.
+    # float16 works in float32 (the kernel computes in float64): the buffer we fill has the working dtype.
     target = out if out is not None and out.dtype == work.dtype else np.empty_like(work, shape=shape)
     if work.shape[axis] == 0:
         target[...] = -np.inf  # empty for softmax/log_softmax; log of an empty sum for logsumexp
@@ -271,11 +271,13 @@ def softmax(
     ----------
     x : array_like
         Real scores (logits), at least 1-d. Integers are converted to float64;
-        float16 is computed in float32 and returned as float16.
+        float16 is converted to float32, computed in float64 and returned as
+        float16 (rounded twice, to float32 and then to float16).
     axis : int, default -1
-        The axis along which the result sums to 1. Like JAX and PyTorch, and
-        unlike ``scipy.special.softmax`` (whose default ``axis=None`` normalises
-        the whole array).
+        The axis along which the result sums to 1. Like JAX; PyTorch has no
+        default and makes you pass ``dim`` (its deprecated implicit choice is 0
+        for 0-, 1- and 3-d input). Unlike ``scipy.special.softmax``, whose
+        default ``axis=None`` normalises the whole array.
     temperature : float, default 1.0
         Divides the scores first. Must be a finite number > 0; the limit
         ``temperature -> 0`` is the one-hot argmax, which ``np.argmax`` gives.
