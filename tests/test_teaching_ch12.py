@@ -218,3 +218,59 @@ def test_shifted_formula_error_stays_within_the_condition_number_plus_a_few_ulps
     err = sl.ulp_error(shifted, exact)
     assert np.max((err - kappa)[alive]) < 6.0
     assert np.max(err[alive]) > 20.0  # far from correctly rounded, yet within what kappa allows
+
+
+# --- chapter 2 review: claims made exact ---------------------------------------------------
+
+def test_finfo_min_mask_overflows_in_float16_only_with_a_score_of_minus_16_or_less():
+    # The first wording said any negative score added to finfo(float16).min overflows.
+    lowest = torch.tensor(torch.finfo(torch.float16).min, dtype=torch.float16)
+    scores = torch.tensor([-1.0, -15.0, -16.0, -100.0], dtype=torch.float16)
+    summed = lowest + scores
+    assert summed[:2].tolist() == [-65504.0, -65504.0]  # rounds back to the most negative finite
+    assert torch.isinf(summed[2:]).all()
+
+
+def test_softmax_condition_number_is_attained_by_relative_perturbations():
+    # kappa_i = |x_i| (1 - p_i) + sum_{j != i} p_j |x_j|, checked against mpmath: move every
+    # x_j by eta * |x_j| with the sign of (delta_ij - p_j) x_j and measure the change of p_i.
+    rng = np.random.default_rng(4)
+    x = 3.0 * rng.standard_normal(6)
+    eta = mpmath.mpf("1e-30")
+    with mpmath.workdps(80):
+        p = _mp_softmax(x, dps=80)
+        for i in range(len(x)):
+            signs = [mpmath.sign(((1 if j == i else 0) - p[j]) * x[j]) for j in range(len(x))]
+            moved = [mpmath.mpf(float(v)) * (1 + eta * s) for v, s in zip(x, signs)]
+            exps = [mpmath.exp(v) for v in moved]
+            q_i = exps[i] / mpmath.fsum(exps)
+            measured = float(abs(q_i - p[i]) / p[i] / eta)
+            p_f = np.array([float(v) for v in p])
+            kappa = abs(x[i]) * (1 - p_f[i]) + np.sum(np.delete(p_f * np.abs(x), i))
+            assert measured == pytest.approx(kappa, rel=1e-12)
+
+
+def test_condition_number_is_at_least_the_shift_error_over_k():
+    # Chapter 2's forward-stability argument: kappa_i >= (|x_i| + |m|) / K for i off the maximum.
+    rng = np.random.default_rng(5)
+    for k_size in (2, 3, 10, 100):
+        x = 50.0 * rng.standard_normal((200, k_size))
+        p = np.asarray(sl.softmax_reference(x), dtype=np.float64)
+        size = np.abs(x)
+        kappa = size * (1 - p) + np.sum(p * size, axis=-1, keepdims=True) - p * size
+        m = np.abs(x.max(axis=-1, keepdims=True))
+        off_max = x < x.max(axis=-1, keepdims=True)
+        assert np.all((kappa * k_size >= (size + m) * (1 - 1e-12))[off_max])
+
+
+def test_float64_shifted_error_does_not_grow_with_the_spread_at_sigma_1000():
+    # The first wording said float64 errors grow with the spread again; at sigma = 1000 the
+    # entries that survive underflow are within a factor 2 of the maximum (Sterbenz): exact shift.
+    rng = np.random.default_rng(2)
+    x = 1000.0 * rng.standard_normal((20, 100))
+    with np.errstate(under="ignore"):
+        e = np.exp(x - x.max(axis=-1, keepdims=True))
+        shifted = e / e.sum(axis=-1, keepdims=True)
+    exact = sl.softmax_reference(x)
+    alive = np.asarray(exact, dtype=np.float64) > 0
+    assert np.max(sl.ulp_error(shifted, exact)[alive]) < 4.0
