@@ -164,9 +164,10 @@ def sparsemax(x: ArrayLike, axis: int = -1) -> np.ndarray:
     :math:`O(K \log K)` per slice. Like softmax, sparsemax is invariant to
     adding a constant to every score (:math:`\tau` moves with it); scores
     are shifted by their maximum first, which changes nothing mathematically
-    and keeps the cumulative sums small. Unlike softmax it is not invariant
-    to scaling: :math:`\operatorname{sparsemax}(x/T)` is one-hot for small
-    :math:`T` and uniform for large :math:`T`.
+    and keeps the cumulative sums small. Dividing the scores by a
+    temperature decides how many entries survive:
+    :math:`\operatorname{sparsemax}(x/T)` is exactly one-hot for small
+    :math:`T` (a unique maximum) and has full support for large :math:`T`.
 
     Edge cases, chosen as in :func:`softmax`: ``-inf`` entries get exactly
     0; a slice that is entirely ``-inf`` (fully masked) gives zeros; ``+inf``
