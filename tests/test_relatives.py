@@ -59,6 +59,21 @@ def test_softmax1_of_very_negative_scores_is_zero_not_nan():
     np.testing.assert_array_equal(got, [0.0, 0.0])
 
 
+def test_softmax1_shifted_by_the_maximum_alone_would_overflow_where_ours_does_not():
+    # The tempting shift by m = max(x) leaves e^{-m} in the denominator: inf for m = -800.
+    x = np.array([-800.0, -801.0])
+    m = x.max()
+    with np.errstate(over="ignore"):
+        big = np.exp(-m)
+        shifted_by_m = np.exp(x - m) / (big + np.exp(x - m).sum())
+    assert big == np.inf and np.all(shifted_by_m == 0.0)
+    got = sl.softmax1(x)
+    expected = mp_softmax1(x)  # about 1e-348: below the smallest float64, so 0
+    np.testing.assert_array_equal(got, expected)
+    y = np.array([-700.0, -701.0])  # representable: the shift max(m, 0) = 0 keeps it exact
+    np.testing.assert_allclose(sl.softmax1(y), mp_softmax1(y), rtol=1e-14)
+
+
 def test_softmax1_equals_softmax_with_an_extra_zero_logit():
     x = np.random.default_rng(2).normal(size=(3, 6)) * 4
     padded = np.concatenate([np.zeros((3, 1)), x], axis=1)
