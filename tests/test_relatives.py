@@ -408,3 +408,19 @@ def test_chunked_cross_entropy_names_bad_arguments():
         sl.chunked_cross_entropy(h, w, t, chunk=0)
     with pytest.raises(ValueError, match="hidden must be 2-d"):
         sl.chunked_cross_entropy(h[None], w, t)
+
+
+def test_chunked_cross_entropy_peak_is_about_three_chunk_blocks_as_documented():
+    # The docstring once said "about N * chunk numbers" while three blocks were alive at once.
+    n, d, v, chunk = 256, 16, 20_000, 1024
+    rng = np.random.default_rng(8)
+    h, w = rng.normal(size=(n, d)), rng.normal(size=(v, d)) / 4
+    t = rng.integers(0, v, size=n)
+    copies = [a.copy() for a in (h, w, t)]
+    block = n * chunk * 8
+    peak = _peak(sl.chunked_cross_entropy, h, w, t, chunk=chunk)
+    assert 2.5 * block < peak < 4 * block
+    peak_grad = _peak(sl.chunked_cross_entropy, h, w, t, chunk=chunk, return_grad=True)
+    assert peak_grad < w.nbytes + 4 * block  # dweight itself, plus a few blocks
+    for a, c in zip((h, w, t), copies):  # float64 inputs are used without a copy: never written
+        np.testing.assert_array_equal(a, c)
