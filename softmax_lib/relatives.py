@@ -253,8 +253,8 @@ def sparsemax_jacobian(p: ArrayLike, axis: int = -1) -> np.ndarray:
         J = \operatorname{diag}(s) - \frac{s s^\top}{|S|}, \qquad s_i = [p_i > 0],
 
     valid wherever sparsemax is differentiable, that is, wherever no score
-    sits exactly at the threshold :math:`\tau` (Martins and Astudillo 2016,
-    section 2.5). On the support it is the centring matrix
+    sits exactly at the threshold :math:`\tau` (Martins and Astudillo 2016).
+    On the support it is the centring matrix
     :math:`I - \mathbf 1\mathbf 1^\top / |S|`, elsewhere 0: unlike softmax's
     Jacobian it does not depend on the values of *p*, only on which entries
     are non-zero. It is symmetric and idempotent, and every row sums to 0.
