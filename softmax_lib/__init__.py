@@ -27,6 +27,9 @@ from .attention import attention, causal_mask
 # Chapter 7: online softmax and tiled attention
 from .online import SoftmaxState, merge_softmax_states, online_softmax, softmax_state, tiled_attention
 
+# Chapter 8: softmax's relatives and softmax at scale
+from .relatives import chunked_cross_entropy, gumbel_softmax, softmax1, sparsemax, sparsemax_jacobian
+
 # Figures
 from .plotting import OKABE_ITO, use_book_style
 
@@ -77,6 +80,13 @@ __all__ = [
     "softmax_state",
     "merge_softmax_states",
     "tiled_attention",
+
+    # chapter 8: softmax's relatives and softmax at scale
+    "softmax1",
+    "sparsemax",
+    "sparsemax_jacobian",
+    "gumbel_softmax",
+    "chunked_cross_entropy",
 
     # figures
     "OKABE_ITO",
