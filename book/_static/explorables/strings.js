@@ -1,0 +1,96 @@
+/* Every string a reader sees in the explorables, one table per explorable.
+ * A translation is a file like this one, loaded after it, that replaces
+ * entries (for example window.SoftmaxExplorableStrings.amplify.title).
+ * {name} marks a value filled in by the explorable.
+ */
+(function (root) {
+  "use strict";
+  var S = {
+    amplify: {
+      title: "Try it: how softmax shares out the scores",
+      intro: "Drag the scores. Softmax (blue) and plain normalisation z / Σz (orange) share out the same scores; the scale multiplies every score at once.",
+      score: "score {name}",
+      scale: "scale of all scores",
+      softmax: "softmax",
+      plain: "plain",
+      plainUndefined: "plain normalisation needs every score > 0",
+      ratio: "p{i} / p{j} = e^(z{i} − z{j}) = {value}",
+      live: "Softmax gives the top score {top}; plain normalisation gives it {plain}.",
+      livePlainUndefined: "Softmax gives the top score {top}; plain normalisation is undefined for scores ≤ 0.",
+      ariaBars: "Bar chart of softmax and plain normalisation of the scores",
+      preset: "Try the small scores 0.5, 0.7, 1.0",
+    },
+    overflow: {
+      title: "Try it: where the textbook formula overflows",
+      intro: "Pick a floating-point type and slide the largest logit. The other logits are {others}. Every operation is rounded to the chosen type.",
+      dtype: "type",
+      largest: "largest logit",
+      threshold: "exp overflows above {value} in {dtype}",
+      naive: "textbook e^z / Σ e^z",
+      shifted: "shifted e^(z − max) / Σ e^(z − max)",
+      overflowed: "overflowed: e^{value} is ∞ in {dtype}",
+      fine: "finite",
+      live: "{dtype}, largest logit {value}: the textbook formula gives {naive}; the shifted one gives {shifted}.",
+      ariaBars: "Bar chart of the two formulas' probabilities",
+    },
+    decoding: {
+      title: "Try it: temperature and the decoding filters",
+      intro: "Next-token scores of a toy model after “the cat sat on the”. Temperature rescales them; top-k, top-p and min-p then drop tokens, and what is left is renormalised.",
+      temperature: "temperature T",
+      topK: "top-k (0 = off)",
+      topP: "top-p (1 = off)",
+      minP: "min-p (0 = off)",
+      entropy: "entropy {value} nats, {kept} of {n} tokens kept",
+      sample: "Sample a token",
+      reseed: "seed {seed}",
+      sampled: "sampled: “{token}”",
+      live: "T = {t}: top token “{token}” has {p}; {kept} tokens kept; entropy {h} nats.",
+      ariaBars: "Bar chart of the next-token distribution",
+    },
+    sigmoid: {
+      title: "Try it: the sigmoid is a two-class softmax",
+      intro: "Two classes with logits z₀ and z₁. Softmax of the pair equals the sigmoid of their difference; moving both together changes nothing.",
+      z0: "logit z₀",
+      z1: "logit z₁",
+      shift: "Move both logits by 1",
+      softmax: "softmax([z₀, z₁])₁ = {value}",
+      sigmoid: "σ(z₁ − z₀) = {value}",
+      axis: "z₁ − z₀",
+      live: "z₁ − z₀ = {diff}: softmax gives class 1 the probability {p}, and σ(z₁ − z₀) = {s}.",
+      ariaPlot: "The sigmoid curve with the current difference marked",
+    },
+    attention: {
+      title: "Try it: scaled scores, masks and the fully masked row",
+      intro: "Scores q·k of 5 queries (rows) against 5 keys (columns), with entries of variance d. Scale by 1/√d, mask, and read the attention weights.",
+      d: "head width d",
+      scale: "scale by 1/√d",
+      causal: "causal mask",
+      padding: "last key is padding",
+      blockRow: "mask every key of query 0",
+      weights: "attention weights (rows sum to 1, or 0 for a fully masked row)",
+      rowSummary: "query {row}: largest weight {w}",
+      maskedRow: "query {row}: every key masked, weights 0 (the book's policy)",
+      live: "Largest weight in query 4's row: {w}. {masked}",
+      noMasked: "No row is fully masked.",
+      someMasked: "Query 0's row is fully masked: its weights are all 0.",
+      ariaHeat: "Heat map of the attention weights",
+      query: "q{i}",
+      key: "k{j}",
+    },
+    online: {
+      title: "Try it: the online normaliser, one chunk at a time",
+      intro: "A row of 12 scores, read in chunks. The running maximum m and the running sum d = Σ e^(x − m) are all the state there is; when m grows, d is rescaled by e^(m_old − m_new).",
+      chunk: "chunk size",
+      step: "Read the next chunk",
+      reset: "Start again",
+      state: "after {seen} of {n} scores: m = {m}, d = {d}",
+      rescale: "m grew from {old} to {new}: d was multiplied by e^({old} − {new}) = {factor}",
+      noRescale: "m did not grow: d only gains the new terms",
+      done: "all read: softmax = e^(x − m) / d, equal to the two-pass softmax (largest difference {diff})",
+      live: "Read {seen} of {n}: m = {m}, d = {d}.",
+      ariaRow: "The row of scores, with the chunks read so far marked",
+    },
+  };
+  root.SoftmaxExplorableStrings = Object.assign(root.SoftmaxExplorableStrings || {}, S);
+  if (typeof module === "object" && module.exports) module.exports = S;
+})(typeof self !== "undefined" ? self : this);
