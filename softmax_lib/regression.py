@@ -376,9 +376,13 @@ def softmax_jacobian(p: ArrayLike, axis: int = -1) -> np.ndarray:
 class SoftmaxRegression:
     r"""Multinomial logistic regression, trained by gradient descent on the cross-entropy.
 
-    The model is :math:`p(y = k \mid x) = \operatorname{softmax}(x^\top W + b)_k`
-    with weights ``coef_`` (shape ``(d, K)``) and biases ``intercept_``
-    (shape ``(K,)``); attribute names follow scikit-learn.
+    The model is :math:`p(y = k \mid x) = \operatorname{softmax}(W x + b)_k`
+    with weights ``coef_`` :math:`= W` (shape ``(K, d)``, one row per class) and
+    biases ``intercept_`` (shape ``(K,)``). Names *and* shapes follow
+    scikit-learn's ``LogisticRegression``, whose ``coef_`` is
+    ``(n_classes, n_features)``, so the logits of rows ``X`` are
+    ``X @ coef_.T + intercept_``. (For two classes scikit-learn stores a single
+    row, shape ``(1, n_features)``; this class keeps both rows.)
 
     Parameters
     ----------
@@ -403,7 +407,8 @@ class SoftmaxRegression:
         The sorted distinct labels seen by :meth:`fit`; column ``k`` of
         :meth:`predict_proba` belongs to ``classes_[k]``.
     coef_ : numpy.ndarray
-        Weights, shape ``(n_features, n_classes)``.
+        Weights, shape ``(n_classes, n_features)`` as in scikit-learn: row
+        ``k`` is the weight vector of class ``classes_[k]``.
     intercept_ : numpy.ndarray
         Biases, shape ``(n_classes,)``.
     loss_history_ : numpy.ndarray
@@ -417,16 +422,16 @@ class SoftmaxRegression:
     Notes
     -----
     For a batch of :math:`N` rows :math:`X` (shape ``(N, d)``) with one-hot
-    labels :math:`Y` and probabilities :math:`P = \operatorname{softmax}(XW + \mathbf 1 b^\top)`,
+    labels :math:`Y` and probabilities :math:`P = \operatorname{softmax}(XW^\top + \mathbf 1 b^\top)`,
     the mean cross-entropy has the gradients
 
     .. math::
 
-        \frac{\partial L}{\partial W} = \frac{1}{N} X^\top (P - Y) + \lambda W, \qquad
+        \frac{\partial L}{\partial W} = \frac{1}{N} (P - Y)^\top X + \lambda W, \qquad
         \frac{\partial L}{\partial b} = \frac{1}{N} \sum_{n=1}^{N} (P - Y)_{n,:}.
 
     The bias gradient sums over the batch axis only (``axis=0``), giving one
-    number per class. Summing over *all* axes, a bug found in course code,
+    number per class. Summing over *all* axes, a slip that raises no error,
     gives one number for every class, and that number is 0 because every
     row of :math:`P - Y` sums to 0: the biases would never move.
 
@@ -445,8 +450,8 @@ class SoftmaxRegression:
     >>> y = np.repeat([0, 1, 2], 30)
     >>> X = centres[y] + rng.normal(scale=0.5, size=(90, 2))
     >>> model = sl.SoftmaxRegression(learning_rate=0.5, max_iter=200).fit(X, y)
-    >>> model.coef_.shape, model.intercept_.shape
-    ((2, 3), (3,))
+    >>> model.coef_.shape, model.intercept_.shape     # (n_classes, n_features), (n_classes,)
+    ((3, 2), (3,))
     >>> float(model.score(X, y))
     1.0
     >>> model.predict([[2.9, 0.1], [0.1, 2.8]])
@@ -528,7 +533,7 @@ class SoftmaxRegression:
     # -- the model ------------------------------------------------------------------------------
 
     def _logits(self, X: np.ndarray) -> np.ndarray:
-        return X @ self.coef_ + self.intercept_
+        return X @ self.coef_.T + self.intercept_
 
     def _loss_and_accuracy(self, X: np.ndarray, index: np.ndarray) -> tuple[float, float]:
         logits = self._logits(X)
@@ -585,7 +590,7 @@ class SoftmaxRegression:
             y_val = self._check_y(eval_set[1], X_val.shape[0], name="eval_set y")
             val = (X_val, self._encode(y_val, "eval_set y"))
 
-        self.coef_ = np.zeros((d, k))
+        self.coef_ = np.zeros((k, d))  # scikit-learn's layout: one row per class
         self.intercept_ = np.zeros(k)
         rng = np.random.default_rng(self.random_state)
         history: dict[str, list[float]] = {"loss": [], "accuracy": []}
@@ -608,7 +613,7 @@ class SoftmaxRegression:
                 rows = order[start : start + batch]
                 xb, yb = X[rows], Y[rows]
                 residual = (softmax(self._logits(xb), axis=1) - yb) / len(rows)  # dL/dlogits
-                grad_w = xb.T @ residual + l2 * self.coef_
+                grad_w = residual.T @ xb + l2 * self.coef_  # shape (K, d), like coef_
                 grad_b = residual.sum(axis=0)  # the batch axis only: one number per class
                 self.coef_ -= lr * grad_w
                 self.intercept_ -= lr * grad_b
@@ -618,9 +623,9 @@ class SoftmaxRegression:
         return self
 
     def decision_function(self, X: ArrayLike) -> np.ndarray:
-        """The logits ``X @ coef_ + intercept_``, shape ``(N, K)``."""
+        """The logits ``X @ coef_.T + intercept_``, shape ``(N, K)``."""
         self._check_fitted()
-        return self._logits(self._check_X(X, self.coef_.shape[0]))
+        return self._logits(self._check_X(X, self.coef_.shape[1]))
 
     def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Class probabilities, shape ``(N, K)``; each row sums to 1, columns follow ``classes_``."""
@@ -634,6 +639,6 @@ class SoftmaxRegression:
     def score(self, X: ArrayLike, y: ArrayLike) -> float:
         """Accuracy: the fraction of rows of *X* whose predicted label equals *y*."""
         self._check_fitted()
-        X = self._check_X(X, self.coef_.shape[0])
+        X = self._check_X(X, self.coef_.shape[1])
         labels = self._check_y(y, X.shape[0])
         return float(np.mean(self.predict(X) == labels))

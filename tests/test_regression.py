@@ -446,7 +446,7 @@ def test_one_gradient_step_equals_minus_learning_rate_times_finite_difference_gr
         step[idx] = h
         grad_W[idx] = (loss(W0 + step, b0) - loss(W0 - step, b0)) / (2 * h)
     grad_b = np.array([(loss(W0, b0 + h * e) - loss(W0, b0 - h * e)) / (2 * h) for e in np.eye(3)])
-    np.testing.assert_allclose(model.coef_, -lr * grad_W, atol=1e-9)
+    np.testing.assert_allclose(model.coef_.T, -lr * grad_W, atol=1e-9)  # coef_ is (K, d)
     np.testing.assert_allclose(model.intercept_, -lr * grad_b, atol=1e-9)
 
 
@@ -463,7 +463,7 @@ def test_training_matches_torch_gradient_descent():
         with torch.no_grad():
             W -= 0.3 * W.grad
             b -= 0.3 * b.grad
-    np.testing.assert_allclose(model.coef_, W.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(model.coef_.T, W.detach().numpy(), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(model.intercept_, b.detach().numpy(), rtol=1e-10, atol=1e-12)
 
 
@@ -498,7 +498,7 @@ def test_predict_proba_rows_are_distributions_and_predict_is_their_argmax():
     assert proba.shape == (len(y), 3)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-14)
     np.testing.assert_array_equal(model.predict(X), np.argmax(proba, axis=1))
-    np.testing.assert_allclose(proba, sl.softmax(X @ model.coef_ + model.intercept_), rtol=1e-14)
+    np.testing.assert_allclose(proba, sl.softmax(X @ model.coef_.T + model.intercept_), rtol=1e-14)
 
 
 def test_string_labels_are_sorted_into_classes_():
