@@ -339,7 +339,8 @@ def online_softmax(x: ArrayLike, axis: int = -1, *, chunk: int = 1024) -> np.nda
 
     # Pass 1: one read of every entry, keeping only (m, s).
     for start in range(0, n, chunk):
-        block = rows_in[..., start : start + chunk].reshape(n_rows, -1)
+        block = rows_in[..., start : start + chunk]
+        block = block.reshape(n_rows, block.shape[-1])  # explicit width: n_rows may be 0
         m_new = np.maximum(m, np.max(block, axis=-1, keepdims=True))
         shift = _safe_shift(m_new)
         # exp(m - shift) <= 1 rescales the old sum to the new maximum; it is 0
@@ -353,7 +354,7 @@ def online_softmax(x: ArrayLike, axis: int = -1, *, chunk: int = 1024) -> np.nda
     denom = np.where(s == 0, 1.0, s).astype(ct, copy=False)
     for start in range(0, n, chunk):
         block = rows_in[..., start : start + chunk]
-        tile = _exp_shifted(block.reshape(n_rows, -1), shift, buf, compensate)
+        tile = _exp_shifted(block.reshape(n_rows, block.shape[-1]), shift, buf, compensate)
         np.divide(tile, denom, out=tile)
         rows_out[..., start : start + chunk] = tile.reshape(block.shape)  # rounds once to the caller's dtype
     return out

@@ -336,3 +336,11 @@ def test_online_softmax_uses_the_cores_compensated_shift_for_float64_only(monkey
     seen.clear()
     sl.online_softmax(x.astype(np.float32), chunk=16)
     assert seen and not any(compensate for _, compensate in seen)
+
+
+def test_no_keys_gives_zero_output_minus_inf_lse_and_zero_gradients():
+    q, _, _, do = inputs((2,), 3, 1, seed=26)
+    k, v = np.ones((2, 0, 8)), np.ones((2, 0, 5))
+    o, lse, (dq, dk, dv) = forward_backward(q, k, v, do)
+    assert np.all(o == 0) and np.all(lse == -np.inf)
+    assert not dq.any() and dk.shape == (2, 0, 8) and dv.shape == (2, 0, 5)
