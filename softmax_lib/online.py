@@ -679,7 +679,10 @@ def tiled_attention_backward(
     which is exactly the softmax weight (no running maximum is needed: the
     log-sum-exp of the whole row is known). The loop order is
     FlashAttention-2's: key blocks outside, each accumulating its own
-    :math:`dK_j, dV_j`; query blocks inside, adding into :math:`dQ_i`.
+    :math:`dK_j, dV_j`; query blocks inside, adding into :math:`dQ_i`, the
+    one result shared by all key blocks (FlashAttention-2 keeps it in main
+    memory and, with key blocks on different multiprocessors, adds into it
+    atomically; here the loop is sequential and the result deterministic).
     Tiles above the diagonal (*causal*) or entirely masked are skipped.
 
     A query with ``lse = -inf`` has :math:`P = 0` in every tile (its
