@@ -12,8 +12,9 @@ be reduced in any order, grouping or in parallel.
 Attention applies the same idea to a whole row of scores *and* the weighted
 sum of values: FlashAttention (Dao et al. 2022) keeps a running maximum, a
 running denominator and a running, rescaled output for each block of
-queries, visits the keys block by block, and never holds the full
-``Lq x Lk`` matrix of scores.
+queries and never holds the full ``Lq x Lk`` matrix of scores. Here the
+loops are in FlashAttention-2's order (Dao 2023): each block of queries
+visits the keys block by block.
 """
 
 from __future__ import annotations
@@ -402,8 +403,10 @@ def tiled_attention(
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     r"""Scaled dot-product attention computed tile by tile, never forming the ``Lq x Lk`` scores.
 
-    The forward pass of FlashAttention (Dao et al. 2022) in numpy: for each
-    block of ``block_q`` queries, visit the keys ``block_k`` at a time,
+    The forward pass of FlashAttention (Dao et al. 2022) in numpy, with the
+    loops in FlashAttention-2's order (Dao 2023; the first version had the
+    key blocks outside): for each block of ``block_q`` queries, visit the
+    keys ``block_k`` at a time,
     keeping a running maximum, a running softmax denominator and a running
     (unnormalised) output, each rescaled when the maximum grows. The result
     is the same as :func:`attention`; the working memory is
