@@ -846,7 +846,8 @@ def merge_attention_states(
     computed with :math:`m = \max(\operatorname{lse}_A, \operatorname{lse}_B)`
     subtracted first so that nothing overflows. The two weights are
     non-negative and sum to 1. Like :func:`merge_softmax_states` the merge is
-    commutative and associative, with identity ``(0, -inf)``: a block in
+    commutative and associative (exactly in real arithmetic, to rounding in
+    floating point), with identity ``(0, -inf)``: a block in
     which a query may attend to no key (``lse = -inf``, ``o = 0``) changes
     nothing, and two such blocks give ``(0, -inf)`` again, not NaN.
 
