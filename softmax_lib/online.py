@@ -623,7 +623,8 @@ def tiled_attention_backward(
     :math:`P = \operatorname{softmax}(S)` are never stored but recomputed one
     ``block_q x block_k`` tile at a time as :math:`e^{S - \operatorname{lse}}`,
     so the working memory is ``O(block_q * block_k + (block_q + block_k) * d)``
-    besides the gradients, instead of the ``O(Lq * Lk)`` of a backward pass
+    besides the gradients and two numbers per query (``lse`` and
+    :math:`D`), instead of the ``O(Lq * Lk)`` of a backward pass
     that saves ``P``.
 
     Parameters
