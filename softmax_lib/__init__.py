@@ -25,7 +25,15 @@ from .exercises import CaseResult, CheckResult, check_cross_entropy_grad, check_
 from .attention import attention, causal_mask
 
 # Chapter 7: online softmax and tiled attention
-from .online import SoftmaxState, merge_softmax_states, online_softmax, softmax_state, tiled_attention
+from .online import (
+    SoftmaxState,
+    merge_attention_states,
+    merge_softmax_states,
+    online_softmax,
+    softmax_state,
+    tiled_attention,
+    tiled_attention_backward,
+)
 
 # Chapter 8: softmax's relatives and softmax at scale
 from .relatives import chunked_cross_entropy, gumbel_softmax, softmax1, sparsemax, sparsemax_jacobian
@@ -80,6 +88,8 @@ __all__ = [
     "softmax_state",
     "merge_softmax_states",
     "tiled_attention",
+    "tiled_attention_backward",
+    "merge_attention_states",
 
     # chapter 8: softmax's relatives and softmax at scale
     "softmax1",

@@ -527,3 +527,10 @@ def test_state_sum_is_shift_invariant_but_logsumexp_is_not():
     assert float(b.max) == pytest.approx(float(a.max) + 10.0, rel=1e-15)
     assert float(b.sum) == pytest.approx(float(a.sum), rel=1e-14)
     assert float(b.logsumexp()) == pytest.approx(float(a.logsumexp()) + 10.0, rel=1e-15)
+
+
+@pytest.mark.parametrize(("shape", "axis"), [((0, 5), -1), ((0, 5), 0), ((3, 0, 4), -1), ((2, 0), 0)])
+def test_online_softmax_of_no_rows_is_empty_not_an_error(shape, axis):
+    # Regression: reshaping a chunk of zero rows with -1 raised ValueError.
+    got = sl.online_softmax(np.ones(shape), axis=axis, chunk=2)
+    assert got.shape == shape and got.dtype == np.float64
