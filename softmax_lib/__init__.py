@@ -18,6 +18,9 @@ from .temperature import ReliabilityCurve, entropy, expected_calibration_error, 
 # Chapter 4: softmax regression
 from .regression import SoftmaxRegression, cross_entropy, sigmoid, softmax_jacobian
 
+# Chapter 5: the backward pass, fused (softmax_lib 0.2)
+from .backward import log_softmax_backward, softmax_backward
+
 # Chapter 5: exercise checkers
 from .exercises import CaseResult, CheckResult, check_cross_entropy_grad, check_log_softmax, check_softmax
 
@@ -60,6 +63,9 @@ __all__ = [
     "softmax_jacobian",
     "SoftmaxRegression",
 
+    # chapter 5: the backward pass
+    "softmax_backward",
+    "log_softmax_backward",
     # chapter 5: exercise checkers
     "check_softmax",
     "check_log_softmax",

@@ -17,7 +17,9 @@ from numpy.typing import ArrayLike
 __all__ = [
     "as_array",
     "as_float_array",
+    "check_axes",
     "check_axis",
+    "check_bool",
     "check_int",
     "check_positive_number",
     "check_temperature",
@@ -87,8 +89,7 @@ def check_axis(axis: object, ndim: int, name: str = "axis") -> int:
         index = operator.index(axis)
     except TypeError:
         raise TypeError(
-            f"{name} must be an integer; got {axis!r} of type {type(axis).__name__} "
-            "(softmax_lib normalises along one axis; scipy's axis=None has no equivalent here)"
+            f"{name} must be an integer (one axis); got {axis!r} of type {type(axis).__name__}"
         ) from None
     if not -ndim <= index < ndim:
         raise np.exceptions.AxisError(
@@ -96,6 +97,46 @@ def check_axis(axis: object, ndim: int, name: str = "axis") -> int:
             f"expected an integer from {-ndim} to {ndim - 1}"
         )
     return index % ndim
+
+
+def check_axes(axis: object, ndim: int, name: str = "axis") -> tuple[int, ...]:
+    """Return *axis* (an int, a tuple of ints, or None for all axes) as sorted non-negative ints.
+
+    A repeated axis is an error, as in numpy's reductions.
+    """
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, tuple):
+        if not axis:
+            raise ValueError(f"{name} must name at least one axis; got the empty tuple ()")
+        axes = tuple(check_axis(a, ndim, name) for a in axis)
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"{name}={axis!r} names an axis twice; expected distinct axes")
+        return tuple(sorted(axes))
+    if isinstance(axis, list):
+        raise TypeError(f"{name} must be an integer, a tuple of integers or None; got the list {axis!r}")
+    return (check_axis(axis, ndim, name),)
+
+
+def check_bool(value: object, name: str) -> bool:
+    """Return *value* if it is True or False, else raise."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {value!r} of type {type(value).__name__}")
+    return bool(value)
+
+
+def check_where(where: object, shape: tuple[int, ...], name: str = "where") -> np.ndarray:
+    """Return *where* as a bool array broadcast to *shape* (True = takes part), or raise."""
+    arr = as_array(where, name)
+    if arr.dtype != np.bool_:
+        raise TypeError(
+            f"{name} must be a boolean array (True = the entry takes part); got dtype {arr.dtype}. "
+            f"Convert on purpose, e.g. {name}=(mask != 0)."
+        )
+    try:
+        return np.broadcast_to(arr, shape)
+    except ValueError:
+        raise ValueError(f"{name} of shape {arr.shape} does not broadcast to x's shape {shape}") from None
 
 
 def check_int(
