@@ -4,7 +4,7 @@ Every chapter imports it as ``import softmax_lib as sl``. The modules follow
 the book's table of contents.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from ._version import __version__ as __version__
 
 # Chapters 1-2: the formula and its stable evaluation
 from .core import log_softmax, logsumexp, softmax, softmax_naive
@@ -33,11 +33,6 @@ from .online import SoftmaxState, merge_softmax_states, online_softmax, softmax_
 # Figures
 from .plotting import OKABE_ITO, use_book_style
 
-try:
-    __version__ = version("softmax_lib")
-except PackageNotFoundError:  # imported from a source tree that was not installed
-    __version__ = "0+unknown"
-
 __all__ = [
     # core
     "softmax",
@@ -49,20 +44,17 @@ __all__ = [
     "log_softmax_reference",
     "logsumexp_reference",
     "ulp_error",
-
     # chapter 3: temperature and sampling
     "entropy",
     "sample",
     "expected_calibration_error",
     "reliability_curve",
     "ReliabilityCurve",
-
     # chapter 4: regression
     "sigmoid",
     "cross_entropy",
     "softmax_jacobian",
     "SoftmaxRegression",
-
     # chapter 5: the backward pass
     "softmax_backward",
     "log_softmax_backward",
@@ -72,18 +64,15 @@ __all__ = [
     "check_cross_entropy_grad",
     "CheckResult",
     "CaseResult",
-
     # chapter 6: attention
     "attention",
     "causal_mask",
-
     # chapter 7: online softmax
     "online_softmax",
     "SoftmaxState",
     "softmax_state",
     "merge_softmax_states",
     "tiled_attention",
-
     # figures
     "OKABE_ITO",
     "use_book_style",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import numbers
 import operator
+from typing import Literal, overload
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -33,8 +34,7 @@ def as_array(x: ArrayLike, name: str) -> np.ndarray:
         return np.asarray(x)
     except (ValueError, TypeError) as err:
         raise TypeError(
-            f"{name} must be an array of real numbers; could not convert "
-            f"{type(x).__name__} to an array ({err})"
+            f"{name} must be an array of real numbers; could not convert {type(x).__name__} to an array ({err})"
         ) from None
 
 
@@ -86,11 +86,9 @@ def check_axis(axis: object, ndim: int, name: str = "axis") -> int:
     if isinstance(axis, (bool, np.bool_)):
         raise TypeError(f"{name} must be an integer; got the bool {axis!r}")
     try:
-        index = operator.index(axis)
+        index = operator.index(axis)  # type: ignore[arg-type]
     except TypeError:
-        raise TypeError(
-            f"{name} must be an integer (one axis); got {axis!r} of type {type(axis).__name__}"
-        ) from None
+        raise TypeError(f"{name} must be an integer (one axis); got {axis!r} of type {type(axis).__name__}") from None
     if not -ndim <= index < ndim:
         raise np.exceptions.AxisError(
             f"{name}={index} is out of range for an array with {ndim} dimension(s); "
@@ -125,7 +123,7 @@ def check_bool(value: object, name: str) -> bool:
     return bool(value)
 
 
-def check_where(where: object, shape: tuple[int, ...], name: str = "where") -> np.ndarray:
+def check_where(where: ArrayLike, shape: tuple[int, ...], name: str = "where") -> np.ndarray:
     """Return *where* as a bool array broadcast to *shape* (True = takes part), or raise."""
     arr = as_array(where, name)
     if arr.dtype != np.bool_:
@@ -139,9 +137,15 @@ def check_where(where: object, shape: tuple[int, ...], name: str = "where") -> n
         raise ValueError(f"{name} of shape {arr.shape} does not broadcast to x's shape {shape}") from None
 
 
+@overload
 def check_int(
-    value: object, name: str, *, minimum: int = 1, allow_none: bool = False, note: str = ""
-) -> int | None:
+    value: object, name: str, *, minimum: int = ..., allow_none: Literal[False] = ..., note: str = ...
+) -> int: ...
+@overload
+def check_int(
+    value: object, name: str, *, minimum: int = ..., allow_none: bool = ..., note: str = ...
+) -> int | None: ...
+def check_int(value: object, name: str, *, minimum: int = 1, allow_none: bool = False, note: str = "") -> int | None:
     """Return *value* as an int >= *minimum* (or None, if allowed), or raise a clear error.
 
     *note* says in brackets what the number means, e.g. "decimal digits of mpmath's precision".
@@ -152,7 +156,7 @@ def check_int(
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be {expected}; got the bool {value!r}")
     try:
-        number = operator.index(value)
+        number = operator.index(value)  # type: ignore[arg-type]
     except TypeError:
         raise TypeError(f"{name} must be {expected}; got {value!r} of type {type(value).__name__}") from None
     if number < minimum:

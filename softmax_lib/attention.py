@@ -84,8 +84,7 @@ def _check_mask(mask: ArrayLike, score_shape: tuple[int, ...]) -> np.ndarray:
         fits = False
     if not fits:
         raise ValueError(
-            f"mask of shape {arr.shape} does not broadcast to the scores' shape "
-            f"{score_shape} (..., n_queries, n_keys)"
+            f"mask of shape {arr.shape} does not broadcast to the scores' shape {score_shape} (..., n_queries, n_keys)"
         )
     return arr
 
@@ -113,8 +112,7 @@ def _check_attn_mask(
         fits = False
     if not fits:
         raise ValueError(
-            f"mask of shape {arr.shape} does not broadcast to the scores' shape "
-            f"{score_shape} (..., n_queries, n_keys)"
+            f"mask of shape {arr.shape} does not broadcast to the scores' shape {score_shape} (..., n_queries, n_keys)"
         )
     return None, arr.astype(work_dtype, copy=False)
 

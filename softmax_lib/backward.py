@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike
 from ._validation import as_float_array, check_axes, restore_dtype
 from .core import WIDE_SUM
 
-__all__ = ["softmax_backward", "log_softmax_backward"]
+__all__ = ["log_softmax_backward", "softmax_backward"]
 
 
 def _prepare(
@@ -100,9 +100,7 @@ def softmax_backward(p: ArrayLike, grad: ArrayLike, axis: int | tuple[int, ...] 
     return restore_dtype(pg - pw * dot, dtype)
 
 
-def log_softmax_backward(
-    logp: ArrayLike, grad: ArrayLike, axis: int | tuple[int, ...] | None = -1
-) -> np.ndarray:
+def log_softmax_backward(logp: ArrayLike, grad: ArrayLike, axis: int | tuple[int, ...] | None = -1) -> np.ndarray:
     r"""The gradient with respect to log_softmax's input, from its output *logp* and the gradient *grad*.
 
     Parameters

@@ -44,7 +44,7 @@ from ._validation import (
     restore_dtype,
 )
 
-__all__ = ["softmax", "log_softmax", "logsumexp", "softmax_naive"]
+__all__ = ["log_softmax", "logsumexp", "softmax", "softmax_naive"]
 
 # Elements per block: 65536 float64 = 512 KiB per buffer; the two to four
 # buffers (1-2 MiB) about fill an L2 cache. Other sizes are timed by `make bench`.
@@ -219,6 +219,7 @@ def _kernel(kind: str, x2: np.ndarray, out2: np.ndarray, temperature: float) -> 
                 # multiplying is cheaper than dividing.
                 np.multiply(e, 1.0 / total, out=oc, casting="same_kind")
             elif kind == "softmax":
+                assert e is not None and c is not None  # for the type checker: set just above
                 # exp(z)(1 + c) / (total (1 + rel)) = q (1 + c - rel), rounded once at the end.
                 q = np.divide(e, total, out=e)
                 np.subtract(c, rel, out=c)
@@ -647,8 +648,10 @@ def _logsumexp_weighted(
     takes_part = w != 0  # NaN weights take part, and spread NaN
     a = np.where(takes_part, a, -np.inf)
     with np.errstate(invalid="ignore", over="ignore"):
-        m = np.max(a, axis=axes, keepdims=True) if a.size else np.full(
-            tuple(1 if i in axes else n for i, n in enumerate(shape)), -np.inf, dtype=ct
+        m = (
+            np.max(a, axis=axes, keepdims=True)
+            if a.size
+            else np.full(tuple(1 if i in axes else n for i, n in enumerate(shape)), -np.inf, dtype=ct)
         )
         # A slice holding +inf: only its +inf entries count, each with the sign of its weight;
         # weights of both signs there give inf - inf = NaN.
