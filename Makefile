@@ -61,8 +61,9 @@ types: $(STAMP)
 # must run there (tests/wheel_doctests.py; examples that need mpmath or
 # matplotlib, optional extras, are listed as skipped).
 wheel-test: $(STAMP)
-	rm -rf $(WHEEL)
-	$(BIN)/python -m build --no-isolation --outdir $(WHEEL)/dist .
+	rm -rf $(WHEEL) && mkdir -p $(WHEEL)
+	$(BIN)/python -m build --no-isolation --outdir $(WHEEL)/dist . > $(WHEEL)/build.log 2>&1 || { cat $(WHEEL)/build.log; exit 1; }
+	@ls $(WHEEL)/dist
 	$(PYTHON) -m venv $(WHEEL)/venv
 	$(WHEEL)/venv/bin/python -m pip install --quiet $(WHEEL)/dist/*.whl
 	cd $(WHEEL) && venv/bin/python $(CURDIR)/tests/wheel_doctests.py

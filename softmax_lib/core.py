@@ -132,9 +132,11 @@ def _shifted(
     z = buf["z"][:k, :w]
     if not compensate:
         # float32 converted to float64: x / T - shift is exact to ~2**-53, far below float32's ulp.
+        if temperature == 1.0:
+            np.subtract(xc, shift, out=z)  # converts and shifts in one pass over the block
+            return z, None
         np.copyto(z, xc)
-        if temperature != 1.0:
-            _divide_by_temperature(z, temperature, out=z)
+        _divide_by_temperature(z, temperature, out=z)
         z -= shift
         return z, None
     y = xc if temperature == 1.0 else _divide_by_temperature(xc, temperature, out=buf["y"][:k, :w])
