@@ -4,7 +4,7 @@ Every chapter imports it as ``import softmax_lib as sl``. The modules follow
 the book's table of contents.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from ._version import __version__ as __version__
 
 # Chapters 1-2: the formula and its stable evaluation
 from .core import log_softmax, logsumexp, softmax, softmax_naive
@@ -17,6 +17,9 @@ from .temperature import ReliabilityCurve, entropy, expected_calibration_error, 
 
 # Chapter 4: softmax regression
 from .regression import SoftmaxRegression, cross_entropy, sigmoid, softmax_jacobian
+
+# Chapter 5: the backward pass, fused (softmax_lib 0.2)
+from .backward import log_softmax_backward, softmax_backward
 
 # Chapter 5: exercise checkers
 from .exercises import CaseResult, CheckResult, check_cross_entropy_grad, check_log_softmax, check_softmax
@@ -41,11 +44,6 @@ from .relatives import chunked_cross_entropy, gumbel_softmax, softmax1, sparsema
 # Figures
 from .plotting import OKABE_ITO, use_book_style
 
-try:
-    __version__ = version("softmax_lib")
-except PackageNotFoundError:  # imported from a source tree that was not installed
-    __version__ = "0+unknown"
-
 __all__ = [
     # core
     "softmax",
@@ -57,31 +55,29 @@ __all__ = [
     "log_softmax_reference",
     "logsumexp_reference",
     "ulp_error",
-
     # chapter 3: temperature and sampling
     "entropy",
     "sample",
     "expected_calibration_error",
     "reliability_curve",
     "ReliabilityCurve",
-
     # chapter 4: regression
     "sigmoid",
     "cross_entropy",
     "softmax_jacobian",
     "SoftmaxRegression",
-
+    # chapter 5: the backward pass
+    "softmax_backward",
+    "log_softmax_backward",
     # chapter 5: exercise checkers
     "check_softmax",
     "check_log_softmax",
     "check_cross_entropy_grad",
     "CheckResult",
     "CaseResult",
-
     # chapter 6: attention
     "attention",
     "causal_mask",
-
     # chapter 7: online softmax
     "online_softmax",
     "SoftmaxState",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import numbers
 import operator
+from typing import Literal, overload
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -17,7 +18,9 @@ from numpy.typing import ArrayLike
 __all__ = [
     "as_array",
     "as_float_array",
+    "check_axes",
     "check_axis",
+    "check_bool",
     "check_int",
     "check_positive_number",
     "check_temperature",
@@ -31,8 +34,7 @@ def as_array(x: ArrayLike, name: str) -> np.ndarray:
         return np.asarray(x)
     except (ValueError, TypeError) as err:
         raise TypeError(
-            f"{name} must be an array of real numbers; could not convert "
-            f"{type(x).__name__} to an array ({err})"
+            f"{name} must be an array of real numbers; could not convert {type(x).__name__} to an array ({err})"
         ) from None
 
 
@@ -84,12 +86,9 @@ def check_axis(axis: object, ndim: int, name: str = "axis") -> int:
     if isinstance(axis, (bool, np.bool_)):
         raise TypeError(f"{name} must be an integer; got the bool {axis!r}")
     try:
-        index = operator.index(axis)
+        index = operator.index(axis)  # type: ignore[arg-type]
     except TypeError:
-        raise TypeError(
-            f"{name} must be an integer; got {axis!r} of type {type(axis).__name__} "
-            "(softmax_lib normalises along one axis; scipy's axis=None has no equivalent here)"
-        ) from None
+        raise TypeError(f"{name} must be an integer (one axis); got {axis!r} of type {type(axis).__name__}") from None
     if not -ndim <= index < ndim:
         raise np.exceptions.AxisError(
             f"{name}={index} is out of range for an array with {ndim} dimension(s); "
@@ -98,9 +97,55 @@ def check_axis(axis: object, ndim: int, name: str = "axis") -> int:
     return index % ndim
 
 
+def check_axes(axis: object, ndim: int, name: str = "axis") -> tuple[int, ...]:
+    """Return *axis* (an int, a tuple of ints, or None for all axes) as sorted non-negative ints.
+
+    A repeated axis is an error, as in numpy's reductions.
+    """
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, tuple):
+        if not axis:
+            raise ValueError(f"{name} must name at least one axis; got the empty tuple ()")
+        axes = tuple(check_axis(a, ndim, name) for a in axis)
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"{name}={axis!r} names an axis twice; expected distinct axes")
+        return tuple(sorted(axes))
+    if isinstance(axis, list):
+        raise TypeError(f"{name} must be an integer, a tuple of integers or None; got the list {axis!r}")
+    return (check_axis(axis, ndim, name),)
+
+
+def check_bool(value: object, name: str) -> bool:
+    """Return *value* if it is True or False, else raise."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {value!r} of type {type(value).__name__}")
+    return bool(value)
+
+
+def check_where(where: ArrayLike, shape: tuple[int, ...], name: str = "where") -> np.ndarray:
+    """Return *where* as a bool array broadcast to *shape* (True = takes part), or raise."""
+    arr = as_array(where, name)
+    if arr.dtype != np.bool_:
+        raise TypeError(
+            f"{name} must be a boolean array (True = the entry takes part); got dtype {arr.dtype}. "
+            f"Convert on purpose, e.g. {name}=(mask != 0)."
+        )
+    try:
+        return np.broadcast_to(arr, shape)
+    except ValueError:
+        raise ValueError(f"{name} of shape {arr.shape} does not broadcast to x's shape {shape}") from None
+
+
+@overload
 def check_int(
-    value: object, name: str, *, minimum: int = 1, allow_none: bool = False, note: str = ""
-) -> int | None:
+    value: object, name: str, *, minimum: int = ..., allow_none: Literal[False] = ..., note: str = ...
+) -> int: ...
+@overload
+def check_int(
+    value: object, name: str, *, minimum: int = ..., allow_none: bool = ..., note: str = ...
+) -> int | None: ...
+def check_int(value: object, name: str, *, minimum: int = 1, allow_none: bool = False, note: str = "") -> int | None:
     """Return *value* as an int >= *minimum* (or None, if allowed), or raise a clear error.
 
     *note* says in brackets what the number means, e.g. "decimal digits of mpmath's precision".
@@ -111,7 +156,7 @@ def check_int(
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be {expected}; got the bool {value!r}")
     try:
-        number = operator.index(value)
+        number = operator.index(value)  # type: ignore[arg-type]
     except TypeError:
         raise TypeError(f"{name} must be {expected}; got {value!r} of type {type(value).__name__}") from None
     if number < minimum:

@@ -14,10 +14,10 @@ from numpy.typing import ArrayLike
 from ._validation import as_float_array, check_axis, check_int
 
 __all__ = [
-    "softmax_reference",
+    "extended_reference",
     "log_softmax_reference",
     "logsumexp_reference",
-    "extended_reference",
+    "softmax_reference",
     "ulp_error",
 ]
 
@@ -240,32 +240,28 @@ def ulp_error(computed: ArrayLike, reference: ArrayLike) -> np.ndarray:
         return _ulp_error_vectorised(computed, reference)
     reference = np.asarray(reference, dtype=object)
     if reference.shape != computed.shape:
-        raise ValueError(
-            f"reference must have computed's shape {computed.shape}; got shape {reference.shape}"
-        )
+        raise ValueError(f"reference must have computed's shape {computed.shape}; got shape {reference.shape}")
     ftype = computed.dtype.type
     out = np.empty(computed.shape, dtype=np.float64)
     with mpmath.workdps(60):
-        for idx, (c, r) in enumerate(zip(computed.ravel(), reference.ravel())):
+        for idx, (c, r) in enumerate(zip(computed.ravel(), reference.ravel(), strict=True)):
             r = mpmath.mpf(r)
             c_mp = mpmath.mpf(float(c))
             if mpmath.isnan(r) or mpmath.isnan(c_mp):
-                err = 0.0 if (mpmath.isnan(r) and mpmath.isnan(c_mp)) else np.inf
+                ulps = 0.0 if (mpmath.isnan(r) and mpmath.isnan(c_mp)) else np.inf
             elif mpmath.isinf(r) or mpmath.isinf(c_mp):
-                err = 0.0 if r == c_mp else np.inf
+                ulps = 0.0 if r == c_mp else np.inf
             else:
                 ulp = mpmath.mpf(float(np.spacing(abs(ftype(float(r))))))
-                err = float(abs(c_mp - r) / ulp)
-            out.flat[idx] = err
+                ulps = float(abs(c_mp - r) / ulp)
+            out.flat[idx] = ulps
     return out
 
 
 def _ulp_error_vectorised(computed: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """:func:`ulp_error` for a floating-point *reference* (e.g. :func:`extended_reference`), in longdouble."""
     if reference.shape != computed.shape:
-        raise ValueError(
-            f"reference must have computed's shape {computed.shape}; got shape {reference.shape}"
-        )
+        raise ValueError(f"reference must have computed's shape {computed.shape}; got shape {reference.shape}")
     ld = np.longdouble
     c, r = computed.astype(ld), reference.astype(ld)
     with np.errstate(invalid="ignore", over="ignore"):

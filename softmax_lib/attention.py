@@ -6,11 +6,13 @@ averages the values with it. This module is the reference implementation
 the book compares with PyTorch and against which chapter 7 checks its tiled
 (FlashAttention-style) version.
 
-Masks follow PyTorch's boolean convention: ``True`` means *may attend*.
-Masked scores become -inf before the softmax, so their weights are exactly
-0; a query that may attend to nothing gets zeros (the core's policy for a
-fully masked slice, and what ``torch.nn.functional.scaled_dot_product_attention``
-returns), never NaN.
+Masks follow PyTorch's ``scaled_dot_product_attention`` (SDPA): a boolean
+mask says where a query *may attend* (True), and masked scores become -inf
+before the softmax, so their weights are exactly 0; a floating mask is
+*added* to the scores (0 to keep, -inf to drop, anything else to bias). The
+dtype tells the two conventions apart. A query that may attend to nothing
+gets zeros (the core's policy for a fully masked slice, and what SDPA returns
+since PyTorch 2.5), never NaN.
 """
 
 from __future__ import annotations
@@ -82,10 +84,37 @@ def _check_mask(mask: ArrayLike, score_shape: tuple[int, ...]) -> np.ndarray:
         fits = False
     if not fits:
         raise ValueError(
-            f"mask of shape {arr.shape} does not broadcast to the scores' shape "
-            f"{score_shape} (..., n_queries, n_keys)"
+            f"mask of shape {arr.shape} does not broadcast to the scores' shape {score_shape} (..., n_queries, n_keys)"
         )
     return arr
+
+
+def _check_attn_mask(
+    mask: ArrayLike, score_shape: tuple[int, ...], work_dtype: np.dtype
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Read :func:`attention`'s mask by its dtype: ``(keep, None)`` for bool, ``(None, bias)`` for float."""
+    try:
+        arr = np.asarray(mask)
+    except (ValueError, TypeError) as err:
+        raise TypeError(f"mask must be a boolean or floating array; could not convert it ({err})") from None
+    if arr.dtype == np.bool_:
+        return _check_mask(arr, score_shape), None
+    if arr.dtype.kind != "f":
+        raise TypeError(
+            f"mask must be boolean (True = may attend) or floating (added to the scores: 0 to keep, "
+            f"-inf to drop), as in PyTorch's scaled_dot_product_attention; got dtype {arr.dtype}. "
+            f"Convert on purpose: mask.astype(bool) if 1 means 'may attend', mask.astype(float) for "
+            f"an additive mask."
+        )
+    try:
+        fits = np.broadcast_shapes(arr.shape, score_shape) == score_shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(
+            f"mask of shape {arr.shape} does not broadcast to the scores' shape {score_shape} (..., n_queries, n_keys)"
+        )
+    return None, arr.astype(work_dtype, copy=False)
 
 
 def _check_qkv(
@@ -150,12 +179,16 @@ def attention(
         Values, shape ``(..., Lk, dv)``.
         The leading axes (batch, heads, ...) of *q*, *k* and *v* broadcast
         against each other, as in numpy's ``matmul``.
-    mask : array_like of bool, optional
-        Broadcastable to ``(..., Lq, Lk)``. ``True`` means the query may
-        attend to the key (PyTorch's convention); ``False`` scores become
-        -inf before the softmax. Must have dtype bool: a float mask raises
-        ``TypeError``, because an *additive* mask (0 / -inf) is a different
-        convention and silently mixing the two is a classic bug.
+    mask : array_like of bool or float, optional
+        Broadcastable to ``(..., Lq, Lk)``, the scores' shape; as in PyTorch's
+        ``scaled_dot_product_attention``, a mask with more leading axes than
+        *q*, *k* and *v* broadcast to is refused. Its dtype says which
+        of SDPA's two conventions it follows. **bool**: True means the query
+        may attend to the key, False scores become -inf before the softmax.
+        **float** (any floating dtype): *added* to the scaled scores, so 0
+        keeps a score, -inf drops it and other values bias it (ALiBi, a
+        relative-position bias). Other dtypes (integers included: is 1
+        "attend" or "add 1"?) raise ``TypeError``.
     scale : float, optional
         Multiplies the scores ``q k^T``; a finite number > 0. Defaults to
         ``1 / sqrt(d)``.
@@ -180,8 +213,8 @@ def attention(
     Raises
     ------
     TypeError
-        If an input is not real numbers, *mask* is not boolean, or *causal*
-        or *return_weights* is not a bool.
+        If an input is not real numbers, *mask* is neither boolean nor
+        floating, or *causal* or *return_weights* is not a bool.
     ValueError
         If an input has fewer than 2 dimensions, ``d`` differs between *q*
         and *k*, ``Lk`` differs between *k* and *v*, the leading axes or the
@@ -200,12 +233,14 @@ def attention(
             \frac{Q K^\top}{\sqrt{d}} + B\Bigr) V
 
     where ``d`` is the width of the queries and keys (a given *scale*
-    replaces :math:`1/\sqrt{d}`), and the mask :math:`M` enters as
+    replaces :math:`1/\sqrt{d}`), and a boolean mask :math:`M` enters as
 
     .. math::
 
         B_{ij} = 0 \text{ if } M_{ij} \text{ is True}, \qquad
-        B_{ij} = -\infty \text{ otherwise.}
+        B_{ij} = -\infty \text{ otherwise;}
+
+    a floating mask is :math:`B` itself.
 
     The softmax runs along the key axis. With independent components of
     mean 0 and variance 1, ``q . k`` has variance ``d``; dividing by
@@ -215,7 +250,11 @@ def attention(
     A query whose row of the mask is entirely False gets weights of zero
     and an output of zeros, matching PyTorch 2.13's
     ``scaled_dot_product_attention``; a plain ``exp / sum`` would give
-    ``0 / 0 = NaN``. NaN or +inf in *q* or *k* gives NaN in the affected rows.
+    ``0 / 0 = NaN``. The same holds for a row of a float mask that is
+    entirely -inf; a finite mask value, however large and negative, only
+    biases the scores (a row masked by -1e9 everywhere is the softmax of its
+    original scores). NaN or +inf in *q*, *k* or a float mask gives NaN in
+    the affected rows.
 
     References
     ----------
@@ -241,6 +280,10 @@ def attention(
     >>> sl.attention(q, k, v, mask=mask).round(4)   # query 2 sees nothing
     array([[2.],
            [0.]])
+    >>> additive = np.where(mask, 0.0, -np.inf)      # the same mask, SDPA's float convention
+    >>> sl.attention(q, k, v, mask=additive).round(4)
+    array([[2.],
+           [0.]])
     """
     for flag, name in ((causal, "causal"), (return_weights, "return_weights")):
         if not isinstance(flag, (bool, np.bool_)):
@@ -248,13 +291,15 @@ def attention(
     q_work, k_work, v_work, dtype, lead, scale = _check_qkv(q, k, v, scale)
     n_queries, n_keys = q_work.shape[-2], k_work.shape[-2]
     score_shape = lead + (n_queries, n_keys)
-    keep = None if mask is None else _check_mask(mask, score_shape)
+    work_dtype = q_work.dtype
+    keep, bias = (None, None) if mask is None else _check_attn_mask(mask, score_shape, work_dtype)
     if causal:
         tri = causal_mask(n_queries, n_keys)
         keep = tri if keep is None else np.logical_and(keep, tri)
 
-    work_dtype = q_work.dtype
     scores = np.matmul(q_work, np.swapaxes(k_work, -1, -2)) * np.asarray(scale, dtype=work_dtype)
+    if bias is not None:
+        scores = scores + bias
     if keep is not None:
         # -inf, not a large negative constant: its weight is exactly 0 in any
         # dtype, and a fully masked row stays recognisable (the core returns zeros).

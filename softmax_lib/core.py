@@ -34,9 +34,17 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validation import as_float_array, check_axis, check_temperature, restore_dtype
+from ._validation import (
+    as_float_array,
+    check_axes,
+    check_axis,
+    check_bool,
+    check_temperature,
+    check_where,
+    restore_dtype,
+)
 
-__all__ = ["softmax", "log_softmax", "logsumexp", "softmax_naive"]
+__all__ = ["log_softmax", "logsumexp", "softmax", "softmax_naive"]
 
 # Elements per block: 65536 float64 = 512 KiB per buffer; the two to four
 # buffers (1-2 MiB) about fill an L2 cache. Other sizes are timed by `make bench`.
@@ -124,14 +132,17 @@ def _shifted(
     z = buf["z"][:k, :w]
     if not compensate:
         # float32 converted to float64: x / T - shift is exact to ~2**-53, far below float32's ulp.
+        if temperature == 1.0:
+            np.subtract(xc, shift, out=z)  # converts and shifts in one pass over the block
+            return z, None
         np.copyto(z, xc)
-        if temperature != 1.0:
-            _divide_by_temperature(z, temperature, out=z)
+        _divide_by_temperature(z, temperature, out=z)
         z -= shift
         return z, None
     y = xc if temperature == 1.0 else _divide_by_temperature(xc, temperature, out=buf["y"][:k, :w])
     np.subtract(y, shift, out=z)
-    # TwoSum (Knuth, TAOCP vol. 2, 4.2.2): c = (y - shift) - z, by five more operations that are all exact.
+    # TwoSum (Knuth, TAOCP vol. 2, 4.2.2): c = (y - shift) - z, by four more subtractions and one
+    # addition, all exact.
     t = np.subtract(z, y, out=buf["t"][:k, :w])  # t ~ -shift
     c = np.subtract(z, t, out=buf["c"][:k, :w])  # c ~ y
     np.subtract(y, c, out=c)  # the part of y that z lost
@@ -186,7 +197,9 @@ def _kernel(kind: str, x2: np.ndarray, out2: np.ndarray, temperature: float) -> 
         tail = partial[0] if single_chunk else np.array([math.fsum(p[0] for p in partial)])
         tail = tail[:, None]
         if kind == "logsumexp":
-            ob[...] = x_max.astype(ct) + np.log1p(tail[:, 0])
+            # A slice holding +inf (and no NaN) has log-sum-exp +inf: its shift was NaN, its maximum is +inf.
+            lse = x_max.astype(ct) + np.log1p(tail[:, 0])
+            ob[...] = np.where(x_max == np.inf, np.inf, lse)
             continue
 
         # Pass 2: the result. A single chunk is still in the buffers; a long row is recomputed.
@@ -208,6 +221,7 @@ def _kernel(kind: str, x2: np.ndarray, out2: np.ndarray, temperature: float) -> 
                 # multiplying is cheaper than dividing.
                 np.multiply(e, 1.0 / total, out=oc, casting="same_kind")
             elif kind == "softmax":
+                assert e is not None and c is not None  # for the type checker: set just above
                 # exp(z)(1 + c) / (total (1 + rel)) = q (1 + c - rel), rounded once at the end.
                 q = np.divide(e, total, out=e)
                 np.subtract(c, rel, out=c)
@@ -226,16 +240,58 @@ def _kernel(kind: str, x2: np.ndarray, out2: np.ndarray, temperature: float) -> 
                 np.add(s, np.add(z, c, out=z), out=oc)
 
 
-def _apply(kind: str, x: ArrayLike, axis: int, temperature: float, out: np.ndarray | None) -> np.ndarray:
-    """Validate, then run the kernel on a 2-d view of *x* (a copy only if no view exists)."""
+def _apply(
+    kind: str,
+    x: ArrayLike,
+    axis: int | tuple[int, ...] | None,
+    temperature: float,
+    out: np.ndarray | None,
+    where: ArrayLike | None = None,
+) -> np.ndarray:
+    """Validate, apply *where*, and run the kernel over one axis or several merged into one.
+
+    For logsumexp the result keeps the reduced axes with length 1.
+    """
     work, dtype = as_float_array(x, "x")
-    axis = check_axis(axis, work.ndim)
+    axes = check_axes(axis, work.ndim)
     temperature = check_temperature(temperature)
+    keep = None if where is None else check_where(where, work.shape)
+    if keep is not None:
+        # JAX's where=: an entry that takes no part is a masked entry (-inf), whatever its value.
+        work = np.where(keep, work, np.asarray(-np.inf, dtype=work.dtype))
     shape = work.shape
     if kind == "logsumexp":
-        shape = shape[:axis] + (1,) + shape[axis + 1 :]
+        shape = tuple(1 if i in axes else n for i, n in enumerate(shape))
     if out is not None:
-        out = _check_out(out, np.asarray(x), work, work.shape if kind != "logsumexp" else shape, dtype)
+        out = _check_out(out, np.asarray(x), work, shape, dtype)
+    if len(axes) == 1:
+        result = _apply_axis(kind, work, axes[0], temperature, out, shape)
+    else:
+        # Several axes: move them last and merge them into one (a view where the layout allows).
+        last = tuple(range(work.ndim - len(axes), work.ndim))
+        moved = np.moveaxis(work, axes, last)
+        merged = moved.reshape(moved.shape[: work.ndim - len(axes)] + (-1,))
+        flat_shape = merged.shape if kind != "logsumexp" else merged.shape[:-1] + (1,)
+        flat = _apply_axis(kind, merged, merged.ndim - 1, temperature, None, flat_shape)
+        if kind == "logsumexp":
+            result = flat.reshape(shape)
+        else:
+            result = np.moveaxis(flat.reshape(moved.shape), last, axes)
+        if out is not None:
+            np.copyto(out, result, casting="same_kind")
+            result = out
+    if keep is not None and kind != "logsumexp":
+        # Exactly JAX's answer where where is False, even in a slice made NaN by +inf or NaN.
+        np.copyto(result, 0.0 if kind == "softmax" else -np.inf, where=~keep)
+    if result is out:
+        return out
+    return restore_dtype(result, dtype)
+
+
+def _apply_axis(
+    kind: str, work: np.ndarray, axis: int, temperature: float, out: np.ndarray | None, shape: tuple[int, ...]
+) -> np.ndarray:
+    """Run the kernel on a 2-d view of *work* along *axis* (a copy only if no view exists)."""
     # float16 works in float32 (the kernel computes in float64): the buffer we fill has the working dtype.
     target = out if out is not None and out.dtype == work.dtype else np.empty_like(work, shape=shape)
     if work.shape[axis] == 0:
@@ -245,25 +301,28 @@ def _apply(kind: str, x: ArrayLike, axis: int, temperature: float, out: np.ndarr
         if x2 is None:  # no 2-d view (e.g. a middle axis): one contiguous copy
             x2 = np.ascontiguousarray(np.moveaxis(work, axis, -1)).reshape(-1, work.shape[axis])
         o2 = _rows(target, axis)
+        copy_to = None
         if o2 is None:  # the same for a caller's out=: fill a contiguous buffer, then copy it there
             o2 = np.empty((x2.shape[0], x2.shape[1] if kind != "logsumexp" else 1), dtype=work.dtype)
             copy_to = np.moveaxis(target, axis, -1)
-        else:
-            copy_to = None
         # inf - inf (masked entries) and overflow are part of the policy, handled inside.
         with np.errstate(invalid="ignore", over="ignore"):
             _kernel(kind, x2, o2 if kind != "logsumexp" else o2[:, 0], temperature)
         if copy_to is not None:
             copy_to[...] = o2.reshape(copy_to.shape)
-    if out is not None:
-        if target is not out:
-            np.copyto(out, target, casting="same_kind")
+    if out is not None and target is not out:
+        np.copyto(out, target, casting="same_kind")
         return out
-    return restore_dtype(target, dtype)
+    return target
 
 
 def softmax(
-    x: ArrayLike, axis: int = -1, *, temperature: float = 1.0, out: np.ndarray | None = None
+    x: ArrayLike,
+    axis: int | tuple[int, ...] | None = -1,
+    *,
+    temperature: float = 1.0,
+    where: ArrayLike | None = None,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     r"""Turn scores into probabilities along one axis.
 
@@ -273,17 +332,24 @@ def softmax(
         Real scores (logits), at least 1-d. Integers are converted to float64;
         float16 is converted to float32, computed in float64 and returned as
         float16 (rounded twice, to float32 and then to float16).
-    axis : int, default -1
-        The axis along which the result sums to 1. Like JAX; PyTorch has no
-        default and makes you pass ``dim`` (its deprecated implicit choice is 0
-        for 0-, 1- and 3-d input). Unlike ``scipy.special.softmax``, whose
-        default ``axis=None`` normalises the whole array.
+    axis : int, tuple of ints or None, default -1
+        The axis along which the result sums to 1; a tuple normalises over
+        those axes together, ``None`` over the whole array. The default -1 is
+        JAX's. PyTorch has no default: ``torch.softmax`` requires ``dim``, and
+        ``torch.nn.functional.softmax`` or ``nn.Softmax`` without ``dim`` are
+        deprecated and pick dim 0 for 0-, 1- and 3-d input, else dim 1.
+        ``scipy.special.softmax`` defaults to ``axis=None``, the whole array.
     temperature : float, default 1.0
         Divides the scores first. Must be a finite number > 0; the limit
         ``temperature -> 0`` is the one-hot argmax, which ``np.argmax`` gives.
         A temperature so small that ``x / temperature`` overflows (around
         1e-300 for scores of order 1) raises ``ValueError`` rather than
         returning NaN.
+    where : array_like of bool, optional
+        Broadcastable to *x*'s shape; only entries where it is True take part
+        (JAX's ``where=``). The others get probability 0, whatever their
+        value (NaN and +inf included); a slice with no True entry follows the
+        fully-masked policy (zeros).
     out : numpy.ndarray, optional
         Where to write the result, instead of a new array: *x*'s shape and the
         result's dtype (float16 for float16 *x*, float64 for integers). Nothing
@@ -301,11 +367,13 @@ def softmax(
     ------
     TypeError
         If *x* is bool, complex, object or string, *axis* is not an integer,
-        or *out* is not an ndarray of the result's dtype.
+        a tuple of integers or None, *where* is not boolean, or *out* is not
+        an ndarray of the result's dtype.
     ValueError
         If *x* is 0-d, *axis* is out of range (``numpy.exceptions.AxisError``,
-        a ``ValueError``), *temperature* is not a finite number > 0, or *out*
-        has the wrong shape, is read-only or partly overlaps *x*.
+        a ``ValueError``) or repeats an axis, *temperature* is not a finite
+        number > 0, *where* does not broadcast to *x*, or *out* has the wrong
+        shape, is read-only or partly overlaps *x*.
 
     See Also
     --------
@@ -356,12 +424,22 @@ def softmax(
     >>> buffer = np.empty_like(x)
     >>> sl.softmax(x, out=buffer) is buffer               # no allocation
     True
+    >>> sl.softmax([1.0, 2.0, np.nan], where=[True, True, False]).round(3)   # JAX's where=
+    array([0.269, 0.731, 0.   ])
+    >>> sl.softmax(np.zeros((2, 2)), axis=None)            # the whole array sums to 1
+    array([[0.25, 0.25],
+           [0.25, 0.25]])
     """
-    return _apply("softmax", x, axis, temperature, out)
+    return _apply("softmax", x, axis, temperature, out, where)
 
 
 def log_softmax(
-    x: ArrayLike, axis: int = -1, *, temperature: float = 1.0, out: np.ndarray | None = None
+    x: ArrayLike,
+    axis: int | tuple[int, ...] | None = -1,
+    *,
+    temperature: float = 1.0,
+    where: ArrayLike | None = None,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     r"""Logarithm of :func:`softmax`, computed without ever taking ``log(0)``.
 
@@ -369,10 +447,12 @@ def log_softmax(
     ----------
     x : array_like
         Real scores (logits), at least 1-d.
-    axis : int, default -1
-        The axis to normalise along.
+    axis : int, tuple of ints or None, default -1
+        The axis (or axes; None for all) to normalise along, as in :func:`softmax`.
     temperature : float, default 1.0
         Divides the scores first; a finite number > 0.
+    where : array_like of bool, optional
+        As in :func:`softmax`; entries where it is False get -inf.
     out : numpy.ndarray, optional
         Where to write the result, as in :func:`softmax` (``out=x`` is safe).
 
@@ -422,31 +502,59 @@ def log_softmax(
     -4.248354255291589e-18
     >>> sl.log_softmax([0.0, -800.0])            # log(softmax) would give -inf here
     array([   0., -800.])
+    >>> sl.log_softmax([0.0, 0.0, 5.0], where=[True, True, False]).round(4)
+    array([-0.6931, -0.6931,    -inf])
     """
-    return _apply("log_softmax", x, axis, temperature, out)
+    return _apply("log_softmax", x, axis, temperature, out, where)
 
 
-def logsumexp(x: ArrayLike, axis: int = -1, *, keepdims: bool = False) -> np.ndarray:
-    r"""``log(sum(exp(x)))`` along one axis, without overflow or underflow.
+def logsumexp(
+    x: ArrayLike,
+    axis: int | tuple[int, ...] | None = -1,
+    *,
+    b: ArrayLike | None = None,
+    keepdims: bool = False,
+    return_sign: bool = False,
+    where: ArrayLike | None = None,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    r"""``log(sum(exp(x)))`` along one axis (or several), without overflow or underflow.
 
     Parameters
     ----------
     x : array_like
         Real numbers, at least 1-d.
-    axis : int, default -1
-        The axis to reduce (scipy's default, ``axis=None``, reduces everything).
+    axis : int, tuple of ints or None, default -1
+        The axis (or axes) to reduce; None reduces every axis, which is
+        scipy's default. The default -1 is JAX's.
+    b : array_like, optional
+        Real weights, broadcast against *x* (scipy's ``b=``): the result is
+        ``log|sum(b * exp(x))|``. Weights may be negative or zero; an entry
+        whose weight is 0 takes no part, whatever its value. With *b*, the
+        reduction runs over the broadcast shape of *x* and *b*.
     keepdims : bool, default False
-        Keep the reduced axis with length 1, so the result broadcasts against *x*.
+        Keep the reduced axes with length 1, so the result broadcasts against *x*.
+    return_sign : bool, default False
+        Also return the sign of the sum (1, -1, or 0 for an empty or zero
+        sum). Without it, a negative sum gives NaN, as in scipy.
+    where : array_like of bool, optional
+        Broadcastable to *x*; only entries where it is True take part (JAX's
+        ``where=``). A slice with no True entry gives -inf.
 
     Returns
     -------
-    numpy.ndarray
-        *x*'s shape without *axis* (or with length 1 there if *keepdims*).
+    lse : numpy.ndarray
+        *x*'s shape without the reduced axes (or with length 1 there if
+        *keepdims*).
+    sign : numpy.ndarray
+        Only if *return_sign*: the sign of the sum, same shape and dtype.
 
     Raises
     ------
-    TypeError, ValueError
-        As :func:`softmax`.
+    TypeError
+        As :func:`softmax`; also if *b* is not real numbers, or *keepdims* or
+        *return_sign* is not a bool.
+    ValueError
+        As :func:`softmax`; also if *b* does not broadcast against *x*.
 
     See Also
     --------
@@ -461,9 +569,18 @@ def logsumexp(x: ArrayLike, axis: int = -1, *, keepdims: bool = False) -> np.nda
     Unlike softmax, log-sum-exp is **not** shift-invariant: adding ``c`` to
     every entry adds ``c`` to the result, ``lse(z + c) = lse(z) + c``.
 
-    An empty axis or a slice that is entirely -inf gives -inf (the log of an
-    empty sum); +inf gives +inf only through NaN: a slice containing +inf or
-    NaN gives NaN.
+    One rule for the edges, whatever the length of the slice: a slice
+    holding NaN gives NaN; otherwise a slice holding +inf gives +inf (the sum
+    is infinite, nothing is ambiguous; scipy, JAX and PyTorch agree); an empty
+    slice or one that is entirely -inf gives -inf (the log of an empty sum).
+    With weights, the +inf entries of a slice decide alone: all their
+    weights of one sign give +inf with that sign, both signs give NaN
+    (inf - inf). softmax and log_softmax of a slice holding +inf stay NaN:
+    inf / inf has no value.
+
+    The weighted sum is computed in float64 (or wider) from the shifted
+    exponentials; when weights of both signs nearly cancel, the result
+    is ill-conditioned and its relative error grows accordingly.
 
     References
     ----------
@@ -478,11 +595,85 @@ def logsumexp(x: ArrayLike, axis: int = -1, *, keepdims: bool = False) -> np.nda
     1000.6931471805599
     >>> sl.logsumexp([[0.0, 0.0], [-np.inf, -np.inf]])
     array([0.69314718,       -inf])
+    >>> float(sl.logsumexp([1.0, np.inf]))       # +inf, not NaN
+    inf
+    >>> lse, sign = sl.logsumexp([0.0, 0.0], b=[1.0, -2.0], return_sign=True)   # log|1 - 2|
+    >>> float(lse), float(sign)
+    (0.0, -1.0)
+    >>> float(sl.logsumexp(np.zeros((2, 3)), axis=None))   # log 6
+    1.791759469228055
     """
-    if not isinstance(keepdims, (bool, np.bool_)):
-        raise TypeError(f"keepdims must be True or False; got {keepdims!r}")
-    reduced = _apply("logsumexp", x, axis, 1.0, None)
-    return reduced if keepdims else np.squeeze(reduced, axis=axis)
+    keepdims = check_bool(keepdims, "keepdims")
+    return_sign = check_bool(return_sign, "return_sign")
+    if b is None:
+        reduced = _apply("logsumexp", x, axis, 1.0, None, where)
+        with np.errstate(invalid="ignore"):
+            sign = np.where(reduced == -np.inf, 0.0, np.where(np.isnan(reduced), np.nan, 1.0)).astype(reduced.dtype)
+    else:
+        reduced, sign = _logsumexp_weighted(x, axis, b, where)
+    if not return_sign:
+        with np.errstate(invalid="ignore"):
+            reduced = np.where(sign < 0, np.nan, reduced).astype(reduced.dtype)  # log of a negative sum
+    if not keepdims:
+        reduced, sign = _squeeze(reduced, axis), _squeeze(sign, axis)
+    return (reduced, sign) if return_sign else reduced
+
+
+def _squeeze(a: np.ndarray, axis: int | tuple[int, ...] | None) -> np.ndarray:
+    """Drop the length-1 axes a keepdims reduction over *axis* left (they were validated already)."""
+    axes = check_axes(axis, a.ndim)
+    return np.squeeze(a, axis=axes)
+
+
+def _logsumexp_weighted(
+    x: ArrayLike, axis: int | tuple[int, ...] | None, b: ArrayLike | None, where: ArrayLike | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``log|sum(b exp(x))|`` and its sign over *axis* (kept with length 1), scipy's semantics.
+
+    *x* and *b* broadcast together; an entry whose weight is 0 (or where *where*
+    is False) takes no part, whatever its value.
+    """
+    work, dtype = as_float_array(x, "x")
+    if b is None:
+        weights, b_dtype = np.ones((), dtype=work.dtype), dtype
+    else:
+        weights, b_dtype = as_float_array(b, "b", min_ndim=0)
+    try:
+        shape = np.broadcast_shapes(work.shape, weights.shape)
+    except ValueError:
+        raise ValueError(f"b of shape {weights.shape} does not broadcast against x's shape {work.shape}") from None
+    axes = check_axes(axis, len(shape))
+    ct = np.promote_types(np.promote_types(work.dtype, weights.dtype), np.float64)
+    a = np.broadcast_to(work, shape).astype(ct)
+    w = np.broadcast_to(weights, shape).astype(ct)
+    if where is not None:
+        w = np.where(check_where(where, shape), w, 0.0)
+    takes_part = w != 0  # NaN weights take part, and spread NaN
+    a = np.where(takes_part, a, -np.inf)
+    with np.errstate(invalid="ignore", over="ignore"):
+        m = (
+            np.max(a, axis=axes, keepdims=True)
+            if a.size
+            else np.full(tuple(1 if i in axes else n for i, n in enumerate(shape)), -np.inf, dtype=ct)
+        )
+        # A slice holding +inf: only its +inf entries count, each with the sign of its weight;
+        # weights of both signs there give inf - inf = NaN.
+        at_inf = m == np.inf
+        a = np.where(at_inf, np.where(a == np.inf, 0.0, -np.inf), a)
+        w = np.where(at_inf, np.sign(w), w)
+        shift = np.where(np.isfinite(m), m, 0.0)
+        s = np.sum(w * np.exp(a - shift), axis=axes, keepdims=True, dtype=WIDE_SUM).astype(ct)
+        both_signs = at_inf & (
+            np.any((w > 0) & takes_part, axis=axes, keepdims=True)
+            & np.any((w < 0) & takes_part, axis=axes, keepdims=True)
+        )
+        s = np.where(both_signs, np.nan, s)
+        with np.errstate(divide="ignore"):
+            reduced = np.log(np.abs(s)) + np.where(at_inf, np.inf, shift)
+        reduced = np.where(at_inf & ~np.isnan(s), np.inf, reduced)
+        sign = np.sign(s)
+    out_dtype = np.result_type(dtype, b_dtype)
+    return restore_dtype(reduced, out_dtype), restore_dtype(sign, out_dtype)
 
 
 def softmax_naive(x: ArrayLike, axis: int = -1) -> np.ndarray:

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import textwrap
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any
 
 import numpy as np
 
@@ -33,9 +34,9 @@ from .core import log_softmax, softmax
 __all__ = [
     "CaseResult",
     "CheckResult",
-    "check_softmax",
-    "check_log_softmax",
     "check_cross_entropy_grad",
+    "check_log_softmax",
+    "check_softmax",
 ]
 
 PASS, FAIL, NOTE = "PASS", "FAIL", "NOTE"
@@ -197,10 +198,12 @@ def _to_numpy(out: Any) -> np.ndarray:
         out = out.detach().cpu().numpy()
     try:
         arr = np.asarray(out)
-    except Exception as err:  # noqa: BLE001 - anything the reader returned
+    except Exception as err:  # anything the reader returned
         raise _CallFailed(f"could not turn the result ({type(out).__name__}) into an array: {err}") from None
     if arr.dtype.kind not in "fiu":
-        raise _CallFailed(f"your function returned {type(out).__name__} of dtype {arr.dtype}; expected an array of numbers")
+        raise _CallFailed(
+            f"your function returned {type(out).__name__} of dtype {arr.dtype}; expected an array of numbers"
+        )
     return arr
 
 
@@ -216,7 +219,7 @@ def _call(
         warnings.simplefilter("always")
         try:
             out = fn(*args, **kwargs)
-        except Exception as err:  # noqa: BLE001 - report whatever the reader's code raised
+        except Exception as err:  # report whatever the reader's code raised
             hint = ""
             text = str(err)
             if "broadcast" in text or "size of tensor" in text:
@@ -235,7 +238,7 @@ def _call(
     return arr, messages
 
 
-def _mismatch(got: np.ndarray, expected: np.ndarray, tol: dict[str, float]) -> Optional[str]:
+def _mismatch(got: np.ndarray, expected: np.ndarray, tol: dict[str, float]) -> str | None:
     """None if *got* matches *expected*, else a sentence saying how it differs."""
     if got.shape != expected.shape:
         return f"expected shape {expected.shape}, got shape {got.shape}"
@@ -257,7 +260,9 @@ def _mismatch(got: np.ndarray, expected: np.ndarray, tol: dict[str, float]) -> O
 
 
 def _close(got: np.ndarray, expected: np.ndarray, tol: dict[str, float]) -> bool:
-    return got.shape == expected.shape and bool(np.allclose(got.astype(np.float64), expected, **tol))
+    return got.shape == expected.shape and bool(
+        np.allclose(got.astype(np.float64), expected, rtol=tol["rtol"], atol=tol["atol"])
+    )
 
 
 def _with_warnings(message: str, caught: list[str]) -> str:
@@ -348,7 +353,13 @@ def _check_normaliser(
         if got.shape != x.shape:
             add(CaseResult(case, FAIL, f"input {_fmt(x)}\nexpected shape {x.shape}, got shape {got.shape}"))
         elif not (abs(total - 1.0) < 1e-6 and np.all(p >= 0) and np.all(p <= 1 + 1e-12)):
-            add(CaseResult(case, FAIL, f"input {_fmt(x)}\ngot {_fmt(got)}, whose {'exp ' if log else ''}sum is {total:.6g}, not 1"))
+            add(
+                CaseResult(
+                    case,
+                    FAIL,
+                    f"input {_fmt(x)}\ngot {_fmt(got)}, whose {'exp ' if log else ''}sum is {total:.6g}, not 1",
+                )
+            )
         else:
             add(CaseResult(case, PASS))
     except _CallFailed as err:
@@ -386,9 +397,7 @@ def _check_normaliser(
         for c in (-300.0, 300.0):
             shifted, caught = _call(fn, x + c)
             if not _close(shifted, base.astype(np.float64), tol):
-                bad.append(
-                    _with_warnings(f"f(x + {c:g}) = {_fmt(shifted)}, but f(x) = {_fmt(base)}", caught)
-                )
+                bad.append(_with_warnings(f"f(x + {c:g}) = {_fmt(shifted)}, but f(x) = {_fmt(base)}", caught))
         if bad:
             add(CaseResult(case, FAIL, f"input x = {_fmt(x)}\n" + "\n".join(bad) + overflow_hint(shifted)))
         else:
@@ -607,7 +616,9 @@ def _finite_difference_grad(logits: np.ndarray, labels: np.ndarray, h: float = 1
     return grad
 
 
-def check_cross_entropy_grad(fn: Callable[..., Any], *, verbose: bool = True, strict_dtype: bool = False) -> CheckResult:
+def check_cross_entropy_grad(
+    fn: Callable[..., Any], *, verbose: bool = True, strict_dtype: bool = False
+) -> CheckResult:
     r"""Check a reader's gradient of the mean cross-entropy with respect to the logits.
 
     Parameters
@@ -693,7 +704,9 @@ def check_cross_entropy_grad(fn: Callable[..., Any], *, verbose: bool = True, st
             return "\nHint: divide by the batch size N (rows), not the number of classes K (columns)."
         return ""
 
-    def grad_case(case: str, logits: np.ndarray, labels: np.ndarray, tol: dict[str, float] = _PROB_TOL) -> Optional[np.ndarray]:
+    def grad_case(
+        case: str, logits: np.ndarray, labels: np.ndarray, tol: dict[str, float] = _PROB_TOL
+    ) -> np.ndarray | None:
         expected = _grad_reference(logits, labels)
         shown = f"logits {_fmt(logits)}, labels {_fmt(labels)}"
         if logits.dtype == np.float32:
@@ -716,7 +729,9 @@ def check_cross_entropy_grad(fn: Callable[..., Any], *, verbose: bool = True, st
     labels = np.array([0])
     fd = _finite_difference_grad(logits, labels)
     if not np.allclose(fd, _grad_reference(logits, labels), rtol=1e-6, atol=1e-9):  # pragma: no cover
-        raise RuntimeError("check_cross_entropy_grad: reference disagrees with finite differences (a bug in the checker)")
+        raise RuntimeError(
+            "check_cross_entropy_grad: reference disagrees with finite differences (a bug in the checker)"
+        )
     grad_case("one example by hand (reference confirmed by finite differences)", logits, labels)
 
     # 2. The mean over a batch: forgetting 1/N fails here.

@@ -88,8 +88,10 @@ def _probability_tolerance(dtype: np.dtype, n_classes: int) -> float:
     return max(1e-6, math.sqrt(eps) * max(1.0, math.sqrt(n_classes)))
 
 
-def _check_probabilities(p: np.ndarray, name: str, axis: int, dtype: np.dtype, hint: str) -> None:
-    """Raise unless every slice of *p* along *axis* is a probability vector."""
+def _check_probabilities(
+    p: np.ndarray, name: str, axis: int, dtype: np.dtype, hint: str, *, allow_zero_slices: bool = False
+) -> None:
+    """Raise unless every slice of *p* along *axis* is a probability vector (or, if allowed, all zeros)."""
     if p.size == 0:
         return
     if np.isnan(p).any():
@@ -100,6 +102,8 @@ def _check_probabilities(p: np.ndarray, name: str, axis: int, dtype: np.dtype, h
             f"{name} must hold probabilities in [0, 1]; got values from {low:g} to {high:g}. {hint}"
         )
     sums = np.sum(p, axis=axis, dtype=np.float64)
+    if allow_zero_slices:
+        sums = np.where(sums == 0.0, 1.0, sums)  # a fully masked slice: softmax's own output there
     tol = _probability_tolerance(dtype, p.shape[axis])
     worst = float(np.max(np.abs(sums - 1.0)))
     if worst > tol:
@@ -302,8 +306,9 @@ def softmax_jacobian(p: ArrayLike, axis: int = -1) -> np.ndarray:
     ----------
     p : array_like
         Probabilities, the output of :func:`softmax`; every slice along
-        *axis* must be non-negative and sum to 1. Any number of leading or
-        trailing batch dimensions.
+        *axis* must be non-negative and sum to 1, or be all zeros (what
+        :func:`softmax` returns for a fully masked slice; its Jacobian is
+        zero). Any number of leading or trailing batch dimensions.
     axis : int, default -1
         The class axis of *p*.
 
@@ -321,12 +326,15 @@ def softmax_jacobian(p: ArrayLike, axis: int = -1) -> np.ndarray:
     TypeError
         If *p* is not real or *axis* is not an integer.
     ValueError
-        If *p* is 0-d, has a negative or NaN entry, or a slice that does not
-        sum to 1 (logits passed by mistake), or *axis* is out of range.
+        If *p* is 0-d, has a negative or NaN entry, or a slice that neither
+        sums to 1 nor is all zeros (logits passed by mistake), or *axis* is
+        out of range.
 
     See Also
     --------
     softmax : the function whose derivative this is.
+    softmax_backward : the product ``g @ J`` without forming *J*, accurate in
+        float16 and float32; use it for gradients.
     cross_entropy : its gradient is ``p - y``, the Jacobian applied to ``-y / p``.
 
     Notes
@@ -345,6 +353,11 @@ def softmax_jacobian(p: ArrayLike, axis: int = -1) -> np.ndarray:
     \operatorname{softmax}(z)`, seen through the derivative: moving every
     logit by the same amount changes nothing.
 
+    float16 *p* is computed in float32 and the Jacobian returned in float16:
+    each entry is rounded, and a product ``g @ J`` formed from it cancels.
+    For a vector-Jacobian product use :func:`softmax_backward`, which is
+    computed in float64 and rounded once.
+
     Examples
     --------
     >>> import numpy as np
@@ -359,14 +372,22 @@ def softmax_jacobian(p: ArrayLike, axis: int = -1) -> np.ndarray:
     True
     >>> sl.softmax_jacobian(np.full((5, 4), 0.25)).shape
     (5, 4, 4)
+    >>> sl.softmax_jacobian(sl.softmax([-np.inf, -np.inf]))   # a fully masked row
+    array([[0., 0.],
+           [0., 0.]])
     """
     work, dtype = as_float_array(p, "p")
     axis = check_axis(axis, work.ndim)
     _check_probabilities(
-        work, "p", axis, dtype, "softmax_jacobian takes probabilities (the output of sl.softmax), not logits."
+        work,
+        "p",
+        axis,
+        dtype,
+        "softmax_jacobian takes probabilities (the output of sl.softmax), not logits.",
+        allow_zero_slices=True,
     )
     q = np.moveaxis(work, axis, -1)
-    jac = -q[..., :, None] * q[..., None, :]
+    jac = 0.0 - q[..., :, None] * q[..., None, :]  # 0 - 0 is +0: a masked row gives clean zeros
     k = q.shape[-1]
     diag = np.arange(k)
     jac[..., diag, diag] += q
