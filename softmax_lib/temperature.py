@@ -248,8 +248,8 @@ def sample(
     -----
     The steps, in this order (the order of the Hugging Face ``generate``
     warpers, whose temperature, top-k and top-p rules the tests reproduce
-    in torch and compare against; other libraries differ: llama.cpp's
-    default chain applies the temperature last):
+    in torch and compare against; other libraries differ: in late 2023
+    llama.cpp's default chain applied the temperature last):
 
     1. temperature: :math:`q = \operatorname{softmax}(z / T)`; for :math:`T = 0`
        return :math:`\arg\max_i z_i` at once;
