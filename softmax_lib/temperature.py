@@ -4,7 +4,7 @@ Dividing the logits by a temperature ``T`` before softmax sharpens the
 distribution (``T < 1``, towards the one-hot argmax) or flattens it
 (``T > 1``, towards uniform). This module holds the tools that chapter 3
 builds on that knob: the entropy that measures how flat a distribution is,
-a sampler with temperature, top-k and top-p (nucleus) truncation, and the
+a sampler with temperature, top-k, top-p (nucleus) and min-p truncation, and the
 expected calibration error with the data for a reliability diagram.
 """
 
@@ -147,6 +147,19 @@ def _check_top_p(top_p: object) -> float | None:
     return value
 
 
+def _check_min_p(min_p: object) -> float | None:
+    if min_p is None:
+        return None
+    if isinstance(min_p, (bool, np.bool_)) or not isinstance(min_p, numbers.Real):
+        raise TypeError(
+            f"min_p must be None or a number in [0, 1]; got {min_p!r} of type {type(min_p).__name__}"
+        )
+    value = float(min_p)
+    if not 0.0 <= value <= 1.0:  # also refuses NaN
+        raise ValueError(f"min_p must be None or a number in [0, 1]; got {value!r}")
+    return value
+
+
 def _as_generator(rng: object) -> np.random.Generator:
     if rng is None:
         return np.random.default_rng()
@@ -172,6 +185,7 @@ def sample(
     temperature: float = 1.0,
     top_k: int | None = None,
     top_p: float | None = None,
+    min_p: float | None = None,
     rng: None | int | np.random.Generator = None,
 ) -> np.ndarray | int:
     r"""Draw one index per row from softmax(logits / temperature), optionally truncated.
@@ -195,6 +209,11 @@ def sample(
         Nucleus sampling: keep the smallest set of highest-probability entries
         whose probabilities sum to at least ``top_p``, always at least one.
         Must be in (0, 1]; 1 keeps everything.
+    min_p : float or None, default None
+        Min-p sampling: keep the entries whose probability (after the
+        temperature) is at least ``min_p`` times the largest probability of
+        the row. Must be in [0, 1]; 0 keeps everything, 1 keeps only the
+        entries tied with the maximum. The most probable entry always stays.
     rng : None, int or numpy.random.Generator, default None
         The random source: a Generator is used (and advanced) as given, an int
         seeds a new ``np.random.default_rng(seed)``, None draws fresh entropy
@@ -211,13 +230,14 @@ def sample(
     Raises
     ------
     TypeError
-        If *logits* is bool, complex, object or string; if *temperature* or
-        *top_p* is not a real number, *top_k* not an integer, or *rng* not one
-        of the accepted kinds.
+        If *logits* is bool, complex, object or string; if *temperature*,
+        *top_p* or *min_p* is not a real number, *top_k* not an integer, or
+        *rng* not one of the accepted kinds.
     ValueError
         If *logits* is 0-d or has K = 0; if a row is entirely ``-inf`` or holds
         NaN or ``+inf`` (the message names the row); if *temperature* is
-        negative or not finite, *top_k* < 1, or *top_p* is outside (0, 1].
+        negative or not finite, *top_k* < 1, *top_p* is outside (0, 1], or
+        *min_p* outside [0, 1].
 
     See Also
     --------
@@ -228,7 +248,8 @@ def sample(
     -----
     The steps, in this order (the order of the Hugging Face ``generate``
     warpers, whose temperature, top-k and top-p rules the tests reproduce
-    in torch and compare against):
+    in torch and compare against; other libraries differ: in late 2023
+    llama.cpp's default chain applied the temperature last):
 
     1. temperature: :math:`q = \operatorname{softmax}(z / T)`; for :math:`T = 0`
        return :math:`\arg\max_i z_i` at once;
@@ -241,7 +262,14 @@ def sample(
        .. math:: \text{keep } q_{(j)} \iff \sum_{i<j} q_{(i)} < p,
 
        which is the smallest prefix whose sum reaches ``top_p``;
-    4. renormalise what is left and draw one index per row by inverting its
+    4. min-p: keep :math:`q_i \ge \text{min\_p} \cdot \max_j q_j`. The
+       ratio :math:`q_i / \max_j q_j = e^{(z_i - \max_j z_j)/T}` is not
+       changed by the truncations above (they keep the maximum), so the
+       entries kept are those that top-k and top-p kept *and* that pass the
+       min-p test on :math:`\operatorname{softmax}(z / T)` itself. (Run
+       before top-p, min-p would change the distribution whose nucleus top-p
+       computes.) The test depends on the temperature;
+    5. renormalise what is left and draw one index per row by inverting its
        cumulative distribution with one uniform number per row.
 
     Temperature never changes the ranking, so top-k keeps the same entries
@@ -259,6 +287,9 @@ def sample(
       generation", ACL 2018 (top-k sampling).
     - A. Holtzman, J. Buys, L. Du, M. Forbes and Y. Choi, "The curious
       case of neural text degeneration", ICLR 2020 (nucleus, top-p, sampling).
+    - M. N. Nguyen, A. Baker, C. Neo, A. Roush, A. Kirsch and R. Shwartz-Ziv,
+      "Turning up the heat: min-p sampling for creative and coherent LLM
+      outputs", ICLR 2025; arXiv:2407.01082, 2024 (min-p sampling).
 
     Examples
     --------
@@ -274,10 +305,18 @@ def sample(
     array([0.63, 0.23, 0.14, 0.  ])
     >>> sl.sample([[3.0, 0.0, 2.9], [0.0, 5.0, 1.0]], top_k=1, rng=1)
     array([0, 1])
+
+    min-p keeps what is at least ``min_p`` times as probable as the top entry
+    (here 0.3 x 0.63 = 0.19: the first two of ``[0.63, 0.23, 0.14]``):
+
+    >>> draws = sl.sample(np.tile(logits, (10_000, 1)), min_p=0.3, rng=0)
+    >>> np.unique(draws).tolist()
+    [0, 1]
     """
     temperature = _check_sampling_temperature(temperature)
     k = check_int(top_k, "top_k", allow_none=True)
     p_top = _check_top_p(top_p)
+    p_min = _check_min_p(min_p)
     generator = _as_generator(rng)  # checked even where greedy decoding will not use it
 
     work, _ = as_float_array(logits, "logits")
@@ -297,7 +336,7 @@ def sample(
     if temperature == 0:
         return _as_result(np.argmax(work, axis=-1))
 
-    q = _sampling_distribution(work, temperature, k, p_top)
+    q = _sampling_distribution(work, temperature, k, p_top, p_min)
     cdf = np.cumsum(q, axis=-1)
     total = cdf[..., -1:]  # 1 up to rounding
     u = generator.random(size=q.shape[:-1] + (1,)) * total
@@ -310,8 +349,10 @@ def sample(
     return _as_result(np.minimum(index, last_positive))
 
 
-def _sampling_distribution(work: np.ndarray, temperature: float, k: int | None, p_top: float | None) -> np.ndarray:
-    """The distribution ``sample`` draws from: temperature, then top-k, then top-p, renormalised.
+def _sampling_distribution(
+    work: np.ndarray, temperature: float, k: int | None, p_top: float | None, p_min: float | None = None
+) -> np.ndarray:
+    """The distribution ``sample`` draws from: temperature, top-k, top-p, min-p, renormalised.
 
     *work* holds validated rows (each with a finite maximum, no NaN or +inf)
     and *temperature* > 0. Returns float64 probabilities of *work*'s shape.
@@ -344,6 +385,11 @@ def _sampling_distribution(work: np.ndarray, temperature: float, k: int | None, 
         keep = np.empty_like(keep_sorted)
         np.put_along_axis(keep, order, keep_sorted, axis=-1)
         q = np.where(keep, q, 0.0)
+        q = q / np.sum(q, axis=-1, keepdims=True)
+
+    if p_min is not None and p_min > 0.0:
+        # The row maximum itself always passes (q_max >= p_min * q_max).
+        q = np.where(q >= p_min * np.max(q, axis=-1, keepdims=True), q, 0.0)
         q = q / np.sum(q, axis=-1, keepdims=True)
 
     return q
