@@ -658,13 +658,13 @@ def _logsumexp_weighted(
         # A slice holding +inf: only its +inf entries count, each with the sign of its weight;
         # weights of both signs there give inf - inf = NaN.
         at_inf = m == np.inf
-        a = np.where(at_inf, np.where(a == np.inf, 0.0, -np.inf), a)
+        infinite = a == np.inf  # the +inf entries that take part; in a slice holding one, they alone count
+        a = np.where(at_inf, np.where(infinite, 0.0, -np.inf), a)
         w = np.where(at_inf, np.sign(w), w)
         shift = np.where(np.isfinite(m), m, 0.0)
         s = np.sum(w * np.exp(a - shift), axis=axes, keepdims=True, dtype=WIDE_SUM).astype(ct)
         both_signs = at_inf & (
-            np.any((w > 0) & takes_part, axis=axes, keepdims=True)
-            & np.any((w < 0) & takes_part, axis=axes, keepdims=True)
+            np.any((w > 0) & infinite, axis=axes, keepdims=True) & np.any((w < 0) & infinite, axis=axes, keepdims=True)
         )
         s = np.where(both_signs, np.nan, s)
         with np.errstate(divide="ignore"):

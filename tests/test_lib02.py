@@ -339,6 +339,11 @@ def test_weighted_logsumexp_agrees_with_scipy_on_its_edge_cases():
         ([1.0, 2.0], [1.0, -1.0]),
         ([1.0, 2.0], [-1.0, 0.0]),
         ([0.0, 0.0], [1.0, -1.0]),
+        # Only the +inf entries decide the sign: finite entries of the other sign do not make it NaN.
+        ([inf, 1.0], [-1.0, 1.0]),
+        ([inf, 1.0], [1.0, -5.0]),
+        ([inf, 1.0, inf], [-2.0, 1.0, -3.0]),
+        ([inf, 1.0, inf], [2.0, -1.0, -3.0]),
     ]
     for a, b in cases:
         for return_sign in (False, True):
