@@ -14,9 +14,11 @@ to PyTorch's CPU kernel in speed (both are measured in ``benchmarks/``):
   absolute error ``d`` in ``z`` into a relative error ``d`` in ``exp(z)``:
   tens of ulps for ``z`` near -100. Knuth's TwoSum gives the rounding
   error ``c`` exactly (``x - m = z + c``), and ``exp(z + c) ~ exp(z)(1 + c)``
-  puts it back. float32 (and float16) input is computed in float64 instead,
-  where the shift is exact to far below float32's precision, and rounded
-  once at the end.
+  puts it back. float32 input is computed in float64 instead, where the
+  shift is rounded with a relative error of at most 2**-53 (2**-29 of a
+  float32 ulp), and the result is rounded to float32 once at the end.
+  float16 input is converted to float32 (exactly) and takes the same path,
+  so its result is rounded twice, to float32 and then to float16.
 * **A wide sum.** The tail of float64 input is summed in extended precision
   (``WIDE_SUM``), since numpy's float64 sum can be a few ulps off.
 * **Blocks.** Rows are processed a block at a time (buffers of 512 KiB,
@@ -131,7 +133,8 @@ def _shifted(
     k, w = xc.shape
     z = buf["z"][:k, :w]
     if not compensate:
-        # float32 converted to float64: x / T - shift is exact to ~2**-53, far below float32's ulp.
+        # float32 converted to float64: x / T - shift is rounded with relative error <= 2**-53
+        # (twice with a temperature), far below float32's ulp.
         if temperature == 1.0:
             np.subtract(xc, shift, out=z)  # converts and shifts in one pass over the block
             return z, None
@@ -292,7 +295,8 @@ def _apply_axis(
     kind: str, work: np.ndarray, axis: int, temperature: float, out: np.ndarray | None, shape: tuple[int, ...]
 ) -> np.ndarray:
     """Run the kernel on a 2-d view of *work* along *axis* (a copy only if no view exists)."""
-    # float16 is computed in float32: the buffer we fill has the working dtype.
+    # The buffer we fill has the working dtype: float32 for float16 input (the kernel computes in
+    # float64 and rounds to float32 here; restore_dtype rounds to float16 after).
     target = out if out is not None and out.dtype == work.dtype else np.empty_like(work, shape=shape)
     if work.shape[axis] == 0:
         target[...] = -np.inf  # empty for softmax/log_softmax; log of an empty sum for logsumexp
@@ -330,7 +334,8 @@ def softmax(
     ----------
     x : array_like
         Real scores (logits), at least 1-d. Integers are converted to float64;
-        float16 is computed in float32 and returned as float16.
+        float16 and float32 are computed in float64 and returned in their own
+        dtype (float16 by way of float32: rounded twice).
     axis : int, tuple of ints or None, default -1
         The axis along which the result sums to 1; a tuple normalises over
         those axes together, ``None`` over the whole array. The default -1 is
@@ -392,8 +397,9 @@ def softmax(
     float32 is computed in float64 and rounded once, so the error stays below
     4 ulps in float64 and about half an ulp in float32 whatever the spread of
     the scores (``tests/test_accuracy_harness.py``; ``benchmarks/``). A
-    temperature other than 1 first rounds ``x / T``: the result is the
-    softmax of the rounded quotient.
+    temperature other than 1 first rounds ``x / T`` (to float64, for
+    float32 and float16 input as for float64): the result is the softmax of
+    the rounded quotient.
 
     Edge cases, each pinned by a test: entries equal to -inf are masked
     (probability 0); a slice that is entirely -inf (fully masked) gives zeros,

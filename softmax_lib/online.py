@@ -422,7 +422,7 @@ def tiled_attention(
     -------
     numpy.ndarray
         Shape ``(..., Lq, dv)``; dtype as :func:`attention` (the common
-        floating dtype of the inputs; float16 computed in float32).
+        floating dtype of the inputs; float16 converted to float32).
 
     Raises
     ------
