@@ -583,6 +583,12 @@ def logsumexp(
     (inf - inf). softmax and log_softmax of a slice holding +inf stay NaN:
     inf / inf has no value.
 
+    Where scipy (1.17 here) differs: an entry of weight 0 takes no part here
+    even when it is +inf, or NaN in a slice holding +inf, where scipy gives
+    NaN (``logsumexp([inf], b=[0])`` is -inf with sign 0 here, NaN in
+    scipy); and the sign of an empty slice is 0 here, -1 in scipy. Both
+    follow from the rule that a weight of 0 removes the entry.
+
     The weighted sum is computed in float64 (or wider) from the shifted
     exponentials; when weights of both signs nearly cancel, the result
     is ill-conditioned and its relative error grows accordingly.

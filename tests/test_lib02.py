@@ -525,3 +525,18 @@ def test_package_ships_the_py_typed_marker():
 def test_new_names_are_exported():
     for name in ("softmax_backward", "log_softmax_backward"):
         assert name in sl.__all__ and callable(getattr(sl, name))
+
+
+def test_documented_differences_from_scipy_weighted_logsumexp():
+    # logsumexp's Notes list these: a weight of 0 removes the entry even at +inf (scipy 1.17: NaN from 0 * inf),
+    # and an empty slice has sign 0 (scipy: -1). Pinned so that the Notes stay true.
+    lse, sign = sl.logsumexp([inf], b=[0.0], return_sign=True)
+    assert lse == -inf and sign == 0
+    lse, sign = sl.logsumexp([inf, nan], b=[1.0, 0.0], return_sign=True)
+    assert lse == inf and sign == 1
+    lse, sign = sl.logsumexp(np.zeros((2, 0)), axis=1, return_sign=True)
+    np.testing.assert_array_equal(lse, [-inf, -inf])
+    np.testing.assert_array_equal(sign, [0.0, 0.0])
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert np.isnan(scipy.special.logsumexp([inf], b=[0.0]))
