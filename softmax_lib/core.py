@@ -70,6 +70,9 @@ def _rows(a: np.ndarray, axis: int) -> np.ndarray | None:
         return moved.reshape(-1, moved.shape[-1], copy=False)
     except ValueError:  # e.g. the middle axis of a C-ordered 3-d array
         return None
+    except TypeError:  # numpy < 2.1 has no copy=: reshape, and keep the result only if it is a view
+        flat = moved.reshape(-1, moved.shape[-1])
+        return flat if np.may_share_memory(flat, a) else None
 
 
 def _check_out(out: object, x: np.ndarray, work: np.ndarray, shape: tuple, dtype: np.dtype) -> np.ndarray:

@@ -571,3 +571,26 @@ def test_backward_is_rounded_once_from_a_wider_computation(dtype):
         half_ulp = 0.5 * np.spacing(np.abs(ref_p.astype(dtype))).astype(np.longdouble)
         size = np.abs(pg) + P * np.abs(pg).sum(axis=-1, keepdims=True)
         assert np.mean(np.abs(narrow.numpy() - ref_p) > half_ulp + 4 * 2.0**-53 * size) > 0.1
+
+
+class _NumpyBefore21(np.ndarray):
+    """An array whose reshape has no copy= keyword, as in numpy 1.26 (which pyproject.toml allows)."""
+
+    def reshape(self, *shape, **kwargs):
+        if "copy" in kwargs:
+            raise TypeError("'copy' is an invalid keyword argument for this function")
+        return super().reshape(*shape, **kwargs)
+
+
+def test_rows_view_works_without_reshape_copy_keyword_numpy_1_26():
+    # The 0.2.0 wheel called reshape(..., copy=False) unconditionally: every softmax raised TypeError under
+    # numpy 1.26, the oldest numpy its metadata accepts (seen by installing it with numpy 1.26.4).
+    from softmax_lib.core import _rows
+
+    a = np.arange(24.0).reshape(2, 3, 4).view(_NumpyBefore21)
+    last = _rows(a, 2)
+    assert last is not None and last.shape == (6, 4) and np.shares_memory(last, a)
+    assert _rows(a, 1) is None  # no view exists: the caller copies (input) or fills a buffer (output)
+    fortran = np.asfortranarray(np.arange(6.0).reshape(2, 3)).view(_NumpyBefore21)
+    first = _rows(fortran, 0)  # axis 0 of a Fortran-ordered array is contiguous: a view
+    assert first is not None and first.shape == (3, 2) and np.shares_memory(first, fortran)
