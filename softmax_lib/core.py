@@ -356,7 +356,9 @@ def softmax(
         Broadcastable to *x*'s shape; only entries where it is True take part
         (JAX's ``where=``). The others get probability 0, whatever their
         value (NaN and +inf included); a slice with no True entry follows the
-        fully-masked policy (zeros).
+        fully-masked policy (zeros, as JAX returns there too). JAX's
+        ``initial=`` argument, deprecated there and without effect, has no
+        counterpart here.
     out : numpy.ndarray, optional
         Where to write the result, instead of a new array: *x*'s shape and the
         result's dtype (float16 for float16 *x*, float64 for integers). Nothing
