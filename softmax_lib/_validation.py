@@ -41,7 +41,7 @@ def as_array(x: ArrayLike, name: str) -> np.ndarray:
 def as_float_array(x: ArrayLike, name: str = "x", *, min_ndim: int = 1) -> tuple[np.ndarray, np.dtype]:
     """Convert *x* to a floating array to compute in, and the dtype to return.
 
-    float32 and float64 are kept; float16 is computed in float32 (as every
+    float32 and float64 are kept; float16 is converted to float32 (as every
     framework does under mixed precision) and returned as float16; integers
     become float64. bool, complex, object and string input is refused,
     because none of them has an order that softmax could respect.
@@ -77,7 +77,7 @@ def as_float_array(x: ArrayLike, name: str = "x", *, min_ndim: int = 1) -> tuple
 
 
 def restore_dtype(result: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """Return *result* in the caller's dtype (float16 input was computed in float32)."""
+    """Return *result* in the caller's dtype (float16 input was worked on as float32)."""
     return result if result.dtype == dtype else result.astype(dtype)
 
 

@@ -204,8 +204,9 @@ def attention(
     -------
     out : numpy.ndarray
         Shape ``(..., Lq, dv)``, the leading axes broadcast. Its dtype is the
-        common floating dtype of *q*, *k*, *v* (float16 is computed in
-        float32 and returned as float16; integers become float64).
+        common floating dtype of *q*, *k*, *v* (float16 is converted to
+        float32 for the products, whose softmax is computed in float64, and
+        returned as float16; integers become float64).
     weights : numpy.ndarray
         Only if *return_weights*: each row a probability vector over the
         keys, or all zeros for a query that may attend to no key.

@@ -14,9 +14,11 @@ to PyTorch's CPU kernel in speed (both are measured in ``benchmarks/``):
   absolute error ``d`` in ``z`` into a relative error ``d`` in ``exp(z)``:
   tens of ulps for ``z`` near -100. Knuth's TwoSum gives the rounding
   error ``c`` exactly (``x - m = z + c``), and ``exp(z + c) ~ exp(z)(1 + c)``
-  puts it back. float32 (and float16) input is computed in float64 instead,
-  where the shift is exact to far below float32's precision, and rounded
-  once at the end.
+  puts it back. float32 input is computed in float64 instead, where the
+  shift is rounded with a relative error of at most 2**-53 (2**-29 of a
+  float32 ulp), and the result is rounded to float32 once at the end.
+  float16 input is converted to float32 (exactly) and takes the same path,
+  so its result is rounded twice, to float32 and then to float16.
 * **A wide sum.** The tail of float64 input is summed in extended precision
   (``WIDE_SUM``), since numpy's float64 sum can be a few ulps off.
 * **Blocks.** Rows are processed a block at a time (buffers of 512 KiB,
@@ -68,6 +70,9 @@ def _rows(a: np.ndarray, axis: int) -> np.ndarray | None:
         return moved.reshape(-1, moved.shape[-1], copy=False)
     except ValueError:  # e.g. the middle axis of a C-ordered 3-d array
         return None
+    except TypeError:  # numpy < 2.1 has no copy=: reshape, and keep the result only if it is a view
+        flat = moved.reshape(-1, moved.shape[-1])
+        return flat if np.may_share_memory(flat, a) else None
 
 
 def _check_out(out: object, x: np.ndarray, work: np.ndarray, shape: tuple, dtype: np.dtype) -> np.ndarray:
@@ -131,7 +136,8 @@ def _shifted(
     k, w = xc.shape
     z = buf["z"][:k, :w]
     if not compensate:
-        # float32 converted to float64: x / T - shift is exact to ~2**-53, far below float32's ulp.
+        # float32 converted to float64: x / T - shift is rounded with relative error <= 2**-53
+        # (twice with a temperature), far below float32's ulp.
         if temperature == 1.0:
             np.subtract(xc, shift, out=z)  # converts and shifts in one pass over the block
             return z, None
@@ -292,7 +298,8 @@ def _apply_axis(
     kind: str, work: np.ndarray, axis: int, temperature: float, out: np.ndarray | None, shape: tuple[int, ...]
 ) -> np.ndarray:
     """Run the kernel on a 2-d view of *work* along *axis* (a copy only if no view exists)."""
-    # float16 works in float32 (the kernel computes in float64): the buffer we fill has the working dtype.
+    # The buffer we fill has the working dtype: float32 for float16 input (the kernel computes in
+    # float64 and rounds to float32 here; restore_dtype rounds to float16 after).
     target = out if out is not None and out.dtype == work.dtype else np.empty_like(work, shape=shape)
     if work.shape[axis] == 0:
         target[...] = -np.inf  # empty for softmax/log_softmax; log of an empty sum for logsumexp
@@ -330,8 +337,8 @@ def softmax(
     ----------
     x : array_like
         Real scores (logits), at least 1-d. Integers are converted to float64;
-        float16 is converted to float32, computed in float64 and returned as
-        float16 (rounded twice, to float32 and then to float16).
+        float16 and float32 are computed in float64 and returned in their own
+        dtype (float16 by way of float32: rounded twice).
     axis : int, tuple of ints or None, default -1
         The axis along which the result sums to 1; a tuple normalises over
         those axes together, ``None`` over the whole array. The default -1 is
@@ -349,7 +356,9 @@ def softmax(
         Broadcastable to *x*'s shape; only entries where it is True take part
         (JAX's ``where=``). The others get probability 0, whatever their
         value (NaN and +inf included); a slice with no True entry follows the
-        fully-masked policy (zeros).
+        fully-masked policy (zeros, as JAX returns there too). JAX's
+        ``initial=`` argument, deprecated there and without effect, has no
+        counterpart here.
     out : numpy.ndarray, optional
         Where to write the result, instead of a new array: *x*'s shape and the
         result's dtype (float16 for float16 *x*, float64 for integers). Nothing
@@ -393,8 +402,9 @@ def softmax(
     float32 is computed in float64 and rounded once, so the error stays below
     4 ulps in float64 and about half an ulp in float32 whatever the spread of
     the scores (``tests/test_accuracy_harness.py``; ``benchmarks/``). A
-    temperature other than 1 first rounds ``x / T``: the result is the
-    softmax of the rounded quotient.
+    temperature other than 1 first rounds ``x / T`` (to float64, for
+    float32 and float16 input as for float64): the result is the softmax of
+    the rounded quotient.
 
     Edge cases, each pinned by a test: entries equal to -inf are masked
     (probability 0); a slice that is entirely -inf (fully masked) gives zeros,
@@ -578,6 +588,12 @@ def logsumexp(
     (inf - inf). softmax and log_softmax of a slice holding +inf stay NaN:
     inf / inf has no value.
 
+    Where scipy (1.17 here) differs: an entry of weight 0 takes no part here
+    even when it is +inf, or NaN in a slice holding +inf, where scipy gives
+    NaN (``logsumexp([inf], b=[0])`` is -inf with sign 0 here, NaN in
+    scipy); and the sign of an empty slice is 0 here, -1 in scipy. Both
+    follow from the rule that a weight of 0 removes the entry.
+
     The weighted sum is computed in float64 (or wider) from the shifted
     exponentials; when weights of both signs nearly cancel, the result
     is ill-conditioned and its relative error grows accordingly.
@@ -659,13 +675,13 @@ def _logsumexp_weighted(
         # A slice holding +inf: only its +inf entries count, each with the sign of its weight;
         # weights of both signs there give inf - inf = NaN.
         at_inf = m == np.inf
-        a = np.where(at_inf, np.where(a == np.inf, 0.0, -np.inf), a)
+        infinite = a == np.inf  # the +inf entries that take part; in a slice holding one, they alone count
+        a = np.where(at_inf, np.where(infinite, 0.0, -np.inf), a)
         w = np.where(at_inf, np.sign(w), w)
         shift = np.where(np.isfinite(m), m, 0.0)
         s = np.sum(w * np.exp(a - shift), axis=axes, keepdims=True, dtype=WIDE_SUM).astype(ct)
         both_signs = at_inf & (
-            np.any((w > 0) & takes_part, axis=axes, keepdims=True)
-            & np.any((w < 0) & takes_part, axis=axes, keepdims=True)
+            np.any((w > 0) & infinite, axis=axes, keepdims=True) & np.any((w < 0) & infinite, axis=axes, keepdims=True)
         )
         s = np.where(both_signs, np.nan, s)
         with np.errstate(divide="ignore"):

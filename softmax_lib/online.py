@@ -446,7 +446,7 @@ def tiled_attention(
     -------
     out : numpy.ndarray
         Shape ``(..., Lq, dv)``; dtype as :func:`attention` (the common
-        floating dtype of the inputs; float16 computed in float32).
+        floating dtype of the inputs; float16 converted to float32).
     lse : numpy.ndarray
         Only if *return_lse*: shape ``(..., Lq)``,
         :math:`\operatorname{lse}_i = m_i + \log \ell_i = \log \sum_j e^{x_{ij}}`

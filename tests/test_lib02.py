@@ -124,7 +124,7 @@ def test_softmax_backward_matches_torch(dtype, axis):
     z = rng.normal(0, 4, (5, 6, 7)).astype(dtype)
     g = rng.normal(size=z.shape).astype(dtype)
     p = sl.softmax(z, axis=axis)
-    ref = torch.ops.aten._softmax_backward_data(torch.from_numpy(g), torch.from_numpy(p), axis, p.dtype and torch.from_numpy(p).dtype)
+    ref = torch.ops.aten._softmax_backward_data(torch.from_numpy(g), torch.from_numpy(p), axis, torch.from_numpy(p).dtype)
     got = sl.softmax_backward(p, g, axis=axis)
     assert got.dtype == dtype
     rtol = 1e-12 if dtype == np.float64 else 2e-6
@@ -339,6 +339,11 @@ def test_weighted_logsumexp_agrees_with_scipy_on_its_edge_cases():
         ([1.0, 2.0], [1.0, -1.0]),
         ([1.0, 2.0], [-1.0, 0.0]),
         ([0.0, 0.0], [1.0, -1.0]),
+        # Only the +inf entries decide the sign: finite entries of the other sign do not make it NaN.
+        ([inf, 1.0], [-1.0, 1.0]),
+        ([inf, 1.0], [1.0, -5.0]),
+        ([inf, 1.0, inf], [-2.0, 1.0, -3.0]),
+        ([inf, 1.0, inf], [2.0, -1.0, -3.0]),
     ]
     for a, b in cases:
         for return_sign in (False, True):
@@ -520,3 +525,72 @@ def test_package_ships_the_py_typed_marker():
 def test_new_names_are_exported():
     for name in ("softmax_backward", "log_softmax_backward"):
         assert name in sl.__all__ and callable(getattr(sl, name))
+
+
+def test_documented_differences_from_scipy_weighted_logsumexp():
+    # logsumexp's Notes list these: a weight of 0 removes the entry even at +inf (scipy 1.17: NaN from 0 * inf),
+    # and an empty slice has sign 0 (scipy: -1). Pinned so that the Notes stay true.
+    lse, sign = sl.logsumexp([inf], b=[0.0], return_sign=True)
+    assert lse == -inf and sign == 0
+    lse, sign = sl.logsumexp([inf, nan], b=[1.0, 0.0], return_sign=True)
+    assert lse == inf and sign == 1
+    lse, sign = sl.logsumexp(np.zeros((2, 0)), axis=1, return_sign=True)
+    np.testing.assert_array_equal(lse, [-inf, -inf])
+    np.testing.assert_array_equal(sign, [0.0, 0.0])
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert np.isnan(scipy.special.logsumexp([inf], b=[0.0]))
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32])
+def test_backward_is_rounded_once_from_a_wider_computation(dtype):
+    # The docstrings claim float16 and float32 are computed in float64 and rounded once at the end: then each
+    # entry is within half an ulp (in dtype) of the exact product of the rounded inputs, up to the float64
+    # rounding, bounded by 4 * 2**-53 times the magnitudes that enter it. The reference is longdouble (64-bit
+    # significand), the same inputs. PyTorch's float32 kernel, which computes in float32, misses this bound on
+    # many entries (asserted below), so the bound tells a wider computation from a narrow one.
+    rng = np.random.default_rng(11)
+    z = rng.normal(0, 3, (32, 200))
+    p = sl.softmax(z.astype(dtype))
+    logp = sl.log_softmax(z.astype(dtype))
+    g = rng.normal(size=z.shape).astype(dtype)
+    P, L, G = (a.astype(np.longdouble) for a in (p, logp, g))
+    pg = P * G
+    ref_p = pg - P * pg.sum(axis=-1, keepdims=True)
+    q = np.exp(L)
+    ref_l = G - q * G.sum(axis=-1, keepdims=True)
+    for got, ref, size in (
+        (sl.softmax_backward(p, g), ref_p, np.abs(pg) + P * np.abs(pg).sum(axis=-1, keepdims=True)),
+        (sl.log_softmax_backward(logp, g), ref_l, np.abs(G) + q * np.abs(G).sum(axis=-1, keepdims=True)),
+    ):
+        assert got.dtype == dtype
+        half_ulp = 0.5 * np.spacing(np.abs(ref.astype(dtype))).astype(np.longdouble)
+        assert np.all(np.abs(got - ref) <= half_ulp + 4 * 2.0**-53 * size)
+    if dtype == np.float32:
+        narrow = torch.ops.aten._softmax_backward_data(torch.from_numpy(g), torch.from_numpy(p), -1, torch.float32)
+        half_ulp = 0.5 * np.spacing(np.abs(ref_p.astype(dtype))).astype(np.longdouble)
+        size = np.abs(pg) + P * np.abs(pg).sum(axis=-1, keepdims=True)
+        assert np.mean(np.abs(narrow.numpy() - ref_p) > half_ulp + 4 * 2.0**-53 * size) > 0.1
+
+
+class _NumpyBefore21(np.ndarray):
+    """An array whose reshape has no copy= keyword, as in numpy 1.26 (which pyproject.toml allows)."""
+
+    def reshape(self, *shape, **kwargs):
+        if "copy" in kwargs:
+            raise TypeError("'copy' is an invalid keyword argument for this function")
+        return super().reshape(*shape, **kwargs)
+
+
+def test_rows_view_works_without_reshape_copy_keyword_numpy_1_26():
+    # The 0.2.0 wheel called reshape(..., copy=False) unconditionally: every softmax raised TypeError under
+    # numpy 1.26, the oldest numpy its metadata accepts (seen by installing it with numpy 1.26.4).
+    from softmax_lib.core import _rows
+
+    a = np.arange(24.0).reshape(2, 3, 4).view(_NumpyBefore21)
+    last = _rows(a, 2)
+    assert last is not None and last.shape == (6, 4) and np.shares_memory(last, a)
+    assert _rows(a, 1) is None  # no view exists: the caller copies (input) or fills a buffer (output)
+    fortran = np.asfortranarray(np.arange(6.0).reshape(2, 3)).view(_NumpyBefore21)
+    first = _rows(fortran, 0)  # axis 0 of a Fortran-ordered array is contiguous: a view
+    assert first is not None and first.shape == (3, 2) and np.shares_memory(first, fortran)

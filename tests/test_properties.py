@@ -126,9 +126,27 @@ def test_softmax_agrees_with_torch_and_scipy_within_their_error_bound(case):
 
 @given(logits(min_side=1, masked=False), st.floats(1e-3, 1e3))
 def test_temperature_is_softmax_of_the_divided_scores(case, temperature):
+    # The reference divides in float64 and applies softmax in extended precision: the library divides
+    # float32 scores in float64 too, so rounding x / T to float32 first (as this test once did) moved
+    # the reference by up to |x / T| * 2**-24 in the exponent, 7e-5 relative for x = [8717, 8306]
+    # float32 and T = 7, and the test failed on a correct result. The float64 quotient is off by at
+    # most |x / T| * 2**-53 <= 1e7 * 1.1e-16 = 1.1e-9 here, a hundredth of a float32 ulp of the output,
+    # and it is exactly the quotient the library rounds for float64 input; so the result must be within
+    # the softmax ulp target of the softmax of that quotient, in either dtype.
     x, axis = case
-    expected = sl.softmax((x / x.dtype.type(temperature)).astype(x.dtype), axis=axis)
-    np.testing.assert_allclose(sl.softmax(x, axis=axis, temperature=temperature), expected, rtol=1e-5, atol=1e-30)
+    quotient = x.astype(np.float64) / temperature
+    expected = extended_reference(quotient, "softmax", axis)
+    got = sl.softmax(x, axis=axis, temperature=temperature)
+    assert got.dtype == x.dtype
+    slack = 0.0 if x.dtype == np.float64 else 0.05  # float32: the float64 quotient's own rounding, in ulps
+    assert sl.ulp_error(got, expected).max(initial=0) <= TARGETS["softmax"] + slack
+
+
+def test_temperature_reference_regression_float32_8717_8306():
+    # The example that made the old float32-rounded reference fail (7e-5 relative against rtol 1e-5).
+    x = np.array([8717, 8306], dtype=np.float32)
+    expected = extended_reference(x.astype(np.float64) / 7, "softmax", -1)
+    assert sl.ulp_error(sl.softmax(x, temperature=7), expected).max() <= TARGETS["softmax"]
 
 
 @given(st.lists(st.integers(-100, 100), min_size=2, max_size=8, unique=True))
