@@ -17,11 +17,23 @@ JB     := $(BIN)/jupyter-book build . -W -n --keep-going
 STALE  = $(shell find softmax_lib book/_ext _config.yml _toc.yml \( -name '*.py' -o -name '*.yml' \) -newer $(HTML)/searchindex.js 2>/dev/null | head -n 1)
 
 .PHONY: help book test unit notebooks-check browser notebooks lab serve bench constraints clean
+.PHONY: pdf bundle-test axe
+
+# axe-core, the accessibility checker the browser test runs on every page:
+# pinned, from the npm registry, kept beside the venv (removed by make clean).
+AXE_VERSION := 4.14.1
+AXE := $(VENV)/share/axe-core-$(AXE_VERSION)/axe.min.js
+# The PDF of the whole book: Chromium's print of the single-page build.
+PDF := $(HTML)/downloads/softmax-book.pdf
+# JupyterLab refuses to run as root (as in a container) without this.
+ALLOW_ROOT = $(if $(filter 0,$(shell id -u)),--allow-root)
 
 help:
 	@echo "make book       build the site into $(HTML) (warnings are errors)"
 	@echo "make test       every check: unit, property and doctests, notebooks (nbval), the build, the browser test"
 	@echo "make lab        JupyterLab on book/"
+	@echo "make pdf        the whole book as one PDF, $(PDF)"
+	@echo "make bundle-test  run every notebook from the site's notebook bundle in a fresh venv"
 	@echo "make notebooks  re-execute every notebook in place, storing fresh outputs"
 	@echo "make serve      serve the built site on http://127.0.0.1:$(PORT)"
 	@echo "make bench      speed, memory and accuracy benchmarks"
@@ -42,9 +54,32 @@ test: $(STAMP)
 	$(PYTEST) $(NBVAL) book
 	$(JB) --all
 	$(PYTEST) -m browser tests/browser
+	SOFTMAX_BOOK_BUNDLE_TEST=1 $(PYTEST) tests/test_bundle.py
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab book
+	$(BIN)/jupyter lab book $(ALLOW_ROOT)
+
+test: $(AXE)
+
+$(AXE):
+	mkdir -p $(dir $@)
+	cd $(dir $@) && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null \
+	  && tar -xzf axe-core-$(AXE_VERSION).tgz --strip-components=1 package/axe.min.js package/LICENSE \
+	  && rm axe-core-$(AXE_VERSION).tgz
+	test -s $@
+
+axe: $(AXE)
+
+# pdftotext (poppler-utils) reads the PDF back in its test.
+pdf: $(STAMP)
+	command -v pdftotext >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq poppler-utils; } \
+	  || echo "pdftotext is missing (apt-get install poppler-utils): the PDF's test will skip"
+	$(BIN)/jupyter-book build . --builder singlehtml -n --keep-going
+	$(BIN)/python book/_ext/print_pdf.py _build/singlehtml $(PDF)
+	$(PYTEST) -m browser tests/browser/test_pdf.py
+
+bundle-test: $(STAMP)
+	SOFTMAX_BOOK_BUNDLE_TEST=1 $(PYTEST) tests/test_bundle.py
 
 notebooks: $(STAMP)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace $(NOTEBOOKS)
