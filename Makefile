@@ -23,8 +23,9 @@ STALE  = $(shell find softmax_lib book/_ext _config.yml _toc.yml \( -name '*.py'
 # pinned, from the npm registry, kept beside the venv (removed by make clean).
 AXE_VERSION := 4.14.1
 AXE := $(VENV)/share/axe-core-$(AXE_VERSION)/axe.min.js
-# The PDF of the whole book: Chromium's print of the single-page build.
-PDF := $(HTML)/downloads/softmax-book.pdf
+# The PDF of the whole book: Chromium's print of the single-page build. Kept
+# in _build/pdf (a later `make book` copies it into the site) and in the site.
+PDF := _build/pdf/softmax-book.pdf
 # JupyterLab refuses to run as root (as in a container) without this.
 ALLOW_ROOT = $(if $(filter 0,$(shell id -u)),--allow-root)
 
@@ -53,6 +54,7 @@ test: $(STAMP)
 	$(PYTEST) -m "not browser" tests softmax_lib
 	$(PYTEST) $(NBVAL) book
 	$(JB) --all
+	$(MAKE) --no-print-directory pdf
 	$(PYTEST) -m browser tests/browser
 	SOFTMAX_BOOK_BUNDLE_TEST=1 $(PYTEST) tests/test_bundle.py
 
@@ -76,6 +78,7 @@ pdf: $(STAMP)
 	  || echo "pdftotext is missing (apt-get install poppler-utils): the PDF's test will skip"
 	$(BIN)/jupyter-book build . --builder singlehtml -n --keep-going
 	$(BIN)/python book/_ext/print_pdf.py _build/singlehtml $(PDF)
+	mkdir -p $(HTML)/downloads && cp $(PDF) $(HTML)/downloads/
 	$(PYTEST) -m browser tests/browser/test_pdf.py
 
 bundle-test: $(STAMP)

@@ -127,10 +127,18 @@ def test_every_notebook_runs_from_the_bundle_in_a_fresh_venv(bundle, tmp_path):
     notebooks = sorted(folder.glob("*.ipynb"))
     assert notebooks
     out = where / "executed"
-    times["execute every notebook"], _ = _run(
+    # Two nbconvert processes, each with half of the notebooks (the machine
+    # has 2 cores); each runs every notebook in the bundle's folder.
+    started = time.perf_counter()
+    groups = [notebooks[0::2], notebooks[1::2]]
+    procs = [subprocess.Popen(
         [str(venv / "bin" / "jupyter"), "nbconvert", "--to", "notebook", "--execute",
-         "--ExecutePreprocessor.timeout=900", "--output-dir", str(out)] + [nb.name for nb in notebooks],
-        folder, env, 3600)
+         "--ExecutePreprocessor.timeout=900", "--output-dir", str(out)] + [nb.name for nb in group],
+        cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for group in groups if group]
+    for proc in procs:
+        stdout, stderr = proc.communicate(timeout=3600)
+        assert proc.returncode == 0, f"nbconvert failed:\n{stdout[-3000:]}\n{stderr[-3000:]}"
+    times["execute every notebook"] = time.perf_counter() - started
     for nb in notebooks:
         cells = json.loads((out / nb.name).read_text(encoding="utf-8"))["cells"]
         errors = [o for c in cells for o in c.get("outputs", []) if o.get("output_type") == "error"]

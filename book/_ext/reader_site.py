@@ -422,8 +422,71 @@ def drop_icon_script(outdir: Path) -> None:
             m.unlink()
 
 
+_FA_CLASS_RULE = re.compile(r'((?:\.fa-[a-z0-9-]+:before,?)+)\{content:"\\([0-9a-f]+)"\}')
+_FA_FACE = re.compile(r'src:url\(([^)]*/webfonts/)(fa-[a-z]+-\d+)\.woff2\) format\("woff2"\),url\([^)]*\.ttf\) format\("truetype"\)')
+_PUA = re.compile("[\ue000-\uf8ff]")
+_CSS_ESCAPE = re.compile(r'"\\(f[0-9a-f]{3}|e[0-9a-f]{3})"')
+
+
+def subset_icon_fonts(outdir: Path) -> int:
+    """Cut the theme's Font Awesome webfonts (274 kB that every page loads)
+    down to the icons the site uses; returns the bytes saved.
+
+    The icons used: every ``fa-NAME`` class in the site's HTML and scripts,
+    mapped to its code point by the theme's CSS, and every icon character
+    that a style sheet writes itself (admonition and link icons). The fonts
+    are written as WOFF (zlib; WOFF2 would need the brotli package) and the
+    theme's ``@font-face`` rules are pointed at them.
+    """
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    webfonts = outdir / "_static" / "vendor" / "fontawesome" / "webfonts"
+    theme_css = outdir / "_static" / "styles" / "pydata-sphinx-theme.css"
+    if not webfonts.is_dir() or not theme_css.is_file():
+        return 0
+    css = theme_css.read_text(encoding="utf-8")
+    names: dict[str, int] = {}
+    for m in _FA_CLASS_RULE.finditer(css):
+        for name in re.findall(r"\.(fa-[a-z0-9-]+):before", m.group(1)):
+            names[name] = int(m.group(2), 16)
+    used_names: set[str] = set()
+    for path in list(outdir.rglob("*.html")) + list((outdir / "_static").rglob("*.js")):
+        if "mathjax" in path.parts:
+            continue
+        used_names.update(re.findall(r"fa-[a-z0-9-]+", path.read_text(encoding="utf-8", errors="ignore")))
+    codepoints = {names[n] for n in used_names if n in names}
+    css_without_classes = _FA_CLASS_RULE.sub("", css)
+    for sheet in (outdir / "_static").rglob("*.css"):
+        text = css_without_classes if sheet == theme_css else sheet.read_text(encoding="utf-8", errors="ignore")
+        codepoints.update(ord(c) for c in _PUA.findall(text))
+        codepoints.update(int(h, 16) for h in _CSS_ESCAPE.findall(text))
+    saved = 0
+    for woff2 in sorted(webfonts.glob("fa-*.woff2")):
+        ttf = woff2.with_suffix(".ttf")
+        if not ttf.is_file():
+            continue
+        font = TTFont(ttf)  # reading WOFF2 would need brotli too
+        keep = sorted(codepoints & set(font.getBestCmap()))
+        options = subset.Options()
+        options.flavor = "woff"
+        options.layout_features = ["*"]
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=keep)
+        subsetter.subset(font)
+        target = woff2.with_suffix(".woff")
+        font.flavor = "woff"
+        font.save(target)
+        saved += woff2.stat().st_size - target.stat().st_size
+        woff2.unlink()
+        woff2.with_suffix(".ttf").unlink(missing_ok=True)
+    theme_css.write_text(_FA_FACE.sub(lambda m: f'src:url({m.group(1)}{m.group(2)}.woff) format("woff")', css),
+                         encoding="utf-8")
+    return saved
+
+
 def zip_site(outdir: Path) -> Path:
-    """The built site as one zip (without its own zips), to read offline."""
+    """The built site as one zip (without its own zips and the PDF), to read offline."""
     downloads = outdir / "downloads"
     target = downloads / f"{SITE_ZIP_NAME}.zip"
     tmp = target.with_suffix(".zip.part")
@@ -432,7 +495,7 @@ def zip_site(outdir: Path) -> Path:
             rel = path.relative_to(outdir)
             if path.is_dir() or (rel.parts[0] == "downloads" and path.suffix in (".zip", ".part")):
                 continue
-            if rel.parts[0] in (".doctrees",) or path.name == ".buildinfo":
+            if rel.parts[0] in (".doctrees",) or path.name == ".buildinfo" or path.name == PDF_NAME:
                 continue
             zf.write(path, f"{SITE_ZIP_NAME}/{rel.as_posix()}")
     tmp.replace(target)
@@ -453,8 +516,12 @@ def _on_build_finished(app, exception):
         shutil.rmtree(data_out, ignore_errors=True)
         shutil.copytree(BOOK / "data", data_out)
         make_bundle(downloads, wheel, ROOT, site_url(app))
+        pdf = Path(app.outdir).parent / "pdf" / PDF_NAME  # made by `make pdf`
+        if pdf.is_file():
+            shutil.copy2(pdf, downloads / PDF_NAME)
     prune_mathjax(outdir / "_static")
     drop_icon_script(outdir)
+    subset_icon_fonts(outdir)
     if app.builder.name == "html":
         # `make pdf` puts the PDF here too; an older one is kept until then.
         zip_site(outdir)
