@@ -19,6 +19,17 @@ STALE  = $(shell find softmax_lib book/_ext _config.yml _toc.yml \( -name '*.py'
 WHEEL  := _build/wheel
 
 .PHONY: help book test unit notebooks-check browser notebooks lab serve bench constraints clean lint types wheel-test
+.PHONY: pdf bundle-test axe js-test
+
+# axe-core, the accessibility checker the browser test runs on every page:
+# pinned, from the npm registry, kept beside the venv (removed by make clean).
+AXE_VERSION := 4.14.1
+AXE := $(VENV)/share/axe-core-$(AXE_VERSION)/axe.min.js
+# The PDF of the whole book: Chromium's print of the single-page build. Kept
+# in _build/pdf (a later `make book` copies it into the site) and in the site.
+PDF := _build/pdf/softmax-book.pdf
+# JupyterLab refuses to run as root (as in a container) without this.
+ALLOW_ROOT = $(if $(filter 0,$(shell id -u)),--allow-root)
 
 help:
 	@echo "make book       build the site into $(HTML) (warnings are errors)"
@@ -27,6 +38,8 @@ help:
 	@echo "make types      mypy over softmax_lib/"
 	@echo "make wheel-test build the wheel and sdist, install the wheel in a fresh venv with numpy alone, run its doctests"
 	@echo "make lab        JupyterLab on book/"
+	@echo "make pdf        the whole book as one PDF, $(PDF)"
+	@echo "make bundle-test  run every notebook from the site's notebook bundle in a fresh venv"
 	@echo "make notebooks  re-execute every notebook in place, storing fresh outputs"
 	@echo "make serve      serve the built site on http://127.0.0.1:$(PORT)"
 	@echo "make bench      speed, memory and accuracy benchmarks (BENCH_RUNS=3 runs, median and range)"
@@ -42,11 +55,17 @@ book: $(STAMP)
 	$(JB) $(if $(STALE),--all)
 	@echo "The book is at file://$(CURDIR)/$(HTML)/index.html (or run: make serve)"
 
-test: $(STAMP) lint types wheel-test
+test: $(STAMP) lint types wheel-test js-test
 	$(PYTEST) -m "not browser" tests softmax_lib
 	$(PYTEST) $(NBVAL) book
 	$(JB) --all
+	$(MAKE) --no-print-directory pdf
 	$(PYTEST) -m browser tests/browser
+	SOFTMAX_BOOK_BUNDLE_TEST=1 $(PYTEST) tests/test_bundle.py
+
+# The explorables' arithmetic (book/_static/explorables), by node's own test runner.
+js-test:
+	node --test tests/js/
 
 # Configured in pyproject.toml ([tool.ruff], [tool.mypy]).
 lint: $(STAMP)
@@ -69,7 +88,30 @@ wheel-test: $(STAMP)
 	cd $(WHEEL) && venv/bin/python $(CURDIR)/tests/wheel_doctests.py
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab book
+	$(BIN)/jupyter lab book $(ALLOW_ROOT)
+
+test: $(AXE)
+
+$(AXE):
+	mkdir -p $(dir $@)
+	cd $(dir $@) && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null \
+	  && tar -xzf axe-core-$(AXE_VERSION).tgz --strip-components=1 package/axe.min.js package/LICENSE \
+	  && rm axe-core-$(AXE_VERSION).tgz
+	test -s $@
+
+axe: $(AXE)
+
+# pdftotext (poppler-utils) reads the PDF back in its test.
+pdf: $(STAMP)
+	command -v pdftotext >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq poppler-utils; } \
+	  || echo "pdftotext is missing (apt-get install poppler-utils): the PDF's test will skip"
+	$(BIN)/jupyter-book build . --builder singlehtml -n --keep-going
+	$(BIN)/python book/_ext/print_pdf.py _build/singlehtml $(PDF)
+	mkdir -p $(HTML)/downloads && cp $(PDF) $(HTML)/downloads/
+	$(PYTEST) -m browser tests/browser/test_pdf.py
+
+bundle-test: $(STAMP)
+	SOFTMAX_BOOK_BUNDLE_TEST=1 $(PYTEST) tests/test_bundle.py
 
 notebooks: $(STAMP)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace $(NOTEBOOKS)

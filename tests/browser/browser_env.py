@@ -19,7 +19,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "_build" / "html"
-SHOTS = ROOT / "_build" / "browser"
+#: axe-core, pinned; the Makefile's `axe` target installs it beside the venv.
+AXE_VERSION = "4.14.1"
+AXE_JS = ROOT / ".venv" / "share" / f"axe-core-{AXE_VERSION}" / "axe.min.js"
 CHROMIUM = os.environ.get("SOFTMAX_BOOK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -56,11 +58,38 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-class SiteServer:
-    """Serves a directory on 127.0.0.1 on a free port, in a thread."""
+class _GzipHandler(_QuietHandler):
+    """Sends text files gzip-compressed, as a real web server would (the
+    page-weight budgets are for compressed transfers)."""
 
-    def __init__(self, directory: Path):
-        handler = functools.partial(_QuietHandler, directory=str(directory))
+    COMPRESS = (".html", ".js", ".css", ".svg", ".json", ".txt", ".ipynb", ".woff")
+
+    def send_head(self):
+        path = self.translate_path(self.path)
+        if os.path.isdir(path):
+            path = os.path.join(path, "index.html")
+        if (not path.endswith(self.COMPRESS) or not os.path.isfile(path)
+                or "gzip" not in self.headers.get("Accept-Encoding", "")):
+            return super().send_head()
+        import gzip
+        import io
+
+        with open(path, "rb") as f:
+            body = gzip.compress(f.read(), compresslevel=6)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(path))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+
+
+class SiteServer:
+    """Serves a directory on 127.0.0.1 on a free port, in a thread
+    (``gzip=True``: text files compressed, as a production server sends them)."""
+
+    def __init__(self, directory: Path, gzip: bool = False):
+        handler = functools.partial(_GzipHandler if gzip else _QuietHandler, directory=str(directory))
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"

@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from browser_env import CHROMIUM_ARGS, ROOT, SHOTS, SITE, SiteServer, require_browser
-from site_checks import DESKTOP, PHONE
+from browser_env import AXE_JS, AXE_VERSION, CHROMIUM_ARGS, ROOT, SITE, SiteServer, in_ci, require_browser
+from site_checks import DESKTOP, PHONE, mode_script
 
 
 @pytest.fixture(scope="session")
@@ -29,10 +30,27 @@ def server(site):
 
 
 @pytest.fixture(scope="session")
-def screenshots() -> Path:
-    for sub in ("desktop", "phone"):
-        shutil.rmtree(SHOTS / sub, ignore_errors=True)
-    return SHOTS
+def screenshots(tmp_path_factory) -> Path:
+    """Where the screenshots go: a temporary folder (never the repository),
+    or SOFTMAX_BOOK_SCREENSHOTS; its path is printed at the end of the run."""
+    wanted = os.environ.get("SOFTMAX_BOOK_SCREENSHOTS")
+    shots = Path(wanted) if wanted else tmp_path_factory.mktemp("screenshots")
+    for sub in ("desktop", "phone", "desktop-dark", "phone-dark"):
+        shutil.rmtree(shots / sub, ignore_errors=True)
+    yield shots
+    print(f"\nScreenshots of every page: {shots}")
+
+
+@pytest.fixture(scope="session")
+def axe_js() -> Path:
+    """axe-core's script, pinned and installed by the Makefile (make axe)."""
+    path = Path(os.environ.get("SOFTMAX_BOOK_AXE", AXE_JS))
+    if not path.is_file():
+        message = f"axe-core is missing at {path}: run `make axe` (npm pack axe-core@{AXE_VERSION})"
+        if in_ci():
+            pytest.fail("CI=true: " + message, pytrace=False)
+        pytest.skip(message)
+    return path
 
 
 @pytest.fixture(scope="session")
@@ -56,6 +74,23 @@ def _context(browser, viewport):
 def desktop(browser):
     """A fresh context (no cookies, no stored theme mode) at desktop width."""
     ctx = _context(browser, DESKTOP)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def desktop_dark(browser):
+    """Desktop width, the theme's dark mode chosen before the page loads."""
+    ctx = _context(browser, DESKTOP)
+    ctx.add_init_script(mode_script("dark"))
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def phone_dark(browser):
+    ctx = _context(browser, PHONE)
+    ctx.add_init_script(mode_script("dark"))
     yield ctx
     ctx.close()
 

@@ -535,3 +535,135 @@ def check_internal_links(site: Path) -> tuple[int, list[Problem]]:
                 if anchor not in ids:
                     found.append(Problem(name, f"{attr}={value!r}: no element with id {anchor!r} in {target}"))
     return checked, found
+
+
+# --------------------------------------------------------------------------
+# Readers (issue 13): dark mode, figure text, alt text, axe-core, weight
+# --------------------------------------------------------------------------
+
+#: Smallest chart text, in CSS px, on a phone and on a desktop.
+MIN_FIGURE_TEXT_PX = {"phone": 9.0, "desktop": 12.0}
+
+#: The colour modes of pydata-sphinx-theme, set before a page loads (its
+#: localStorage keys "mode" and "theme").
+def mode_script(mode: str) -> str:
+    # Frames without storage (about:blank, data:) throw on localStorage: skip them.
+    return f"try {{ localStorage.setItem('mode', '{mode}'); localStorage.setItem('theme', '{mode}'); }} catch (e) {{}}"
+
+
+def smallest_font_pt() -> float:
+    """The smallest font size of the book's figure style, in points: what
+    ``softmax_lib.use_book_style`` sets for tick labels and legends."""
+    import matplotlib
+
+    import softmax_lib as sl
+
+    with matplotlib.rc_context():
+        sl.use_book_style()
+        rc = matplotlib.rcParams
+        sizes = [rc[k] for k in ("xtick.labelsize", "ytick.labelsize", "legend.fontsize", "font.size")]
+        return float(min(s for s in sizes if isinstance(s, (int, float))))
+
+
+def png_dpi(data: bytes) -> float | None:
+    """The resolution a PNG records (matplotlib writes it in the pHYs chunk), in dpi."""
+    import struct
+
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    pos = 8
+    while pos + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        if kind == b"pHYs" and length == 9:
+            x, _y, unit = struct.unpack(">IIB", data[pos + 8:pos + 17])
+            return x * 0.0254 if unit == 1 else None
+        if kind == b"IDAT":
+            return None
+        pos += 12 + length
+    return None
+
+
+_FIGURES_JS = """
+() => [...document.querySelectorAll('article.bd-article img')]
+  .filter(img => !img.closest('.bd-header-article, .sd-card, .logo'))
+  .map(img => {
+    const box = img.getBoundingClientRect();
+    return {src: img.getAttribute('src') || '', url: img.currentSrc || img.src, alt: img.getAttribute('alt'),
+            naturalWidth: img.naturalWidth, width: box.width, visible: box.width > 0 && box.height > 0,
+            figure: !!img.closest('figure, .cell_output')};
+  })
+"""
+
+PATH_LIKE_ALT = re.compile(r"(^|/)[^\s/]+\.(png|jpe?g|svg|gif|webp)$|^(\.\./)*_images/|[0-9a-f]{24,}", re.I)
+
+
+def figure_facts(page) -> list[dict]:
+    return page.evaluate(_FIGURES_JS)
+
+
+def check_alt_text(name: str, figures: list[dict]) -> list[Problem]:
+    """Every image of the article says what it shows: no empty alt, no file path."""
+    found = []
+    for img in figures:
+        alt = (img["alt"] or "").strip()
+        if not alt:
+            found.append(Problem(name, f"image {img['src']!r} has no alt text"))
+        elif PATH_LIKE_ALT.search(alt):
+            found.append(Problem(name, f"image {img['src']!r} has a file path as alt text: {alt[:60]!r}"))
+    return found
+
+
+def check_figure_text(name: str, figures: list[dict], kind: str, site: Path, base_url: str,
+                      font_pt: float) -> list[Problem]:
+    """A figure's smallest text, as the reader sees it, is at least
+    ``MIN_FIGURE_TEXT_PX[kind]`` CSS px tall, and no figure is upscaled.
+
+    The text's height is estimated from what is known: the figure style's
+    smallest font (``font_pt``), the PNG's resolution (its pHYs chunk), and
+    the ratio of its rendered to its natural width:
+    ``font_pt / 72 * dpi * rendered / natural``.
+    """
+    found = []
+    limit = MIN_FIGURE_TEXT_PX[kind]
+    for img in figures:
+        if not (img["figure"] and img["visible"] and img["naturalWidth"]):
+            continue
+        if img["width"] > img["naturalWidth"] + 1:
+            found.append(Problem(name, f"figure {img['src']!r} is upscaled: shown {img['width']:.0f} px wide, "
+                                       f"its PNG is {img['naturalWidth']} px"))
+        url = img["url"]
+        if not url.startswith(base_url) or not url.lower().endswith(".png"):
+            continue
+        path = site / urllib.parse.unquote(url[len(base_url):].split("?")[0])
+        dpi = png_dpi(path.read_bytes()) if path.is_file() else None
+        if not dpi:
+            continue
+        text_px = font_pt / 72 * dpi * img["width"] / img["naturalWidth"]
+        if text_px < limit - 0.05:
+            found.append(Problem(name, f"{kind}: figure {img['src'].rsplit('/', 1)[-1][:16]}… text about "
+                                       f"{text_px:.1f} CSS px tall (< {limit:g}): PNG {img['naturalWidth']} px "
+                                       f"at {dpi:.0f} dpi shown {img['width']:.0f} px wide; make it at most "
+                                       f"5.0 in wide with sl.use_book_style()"))
+    return found
+
+
+def run_axe(page, axe_js: Path) -> list[dict]:
+    """axe-core's violations on the open page."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(axe_js))
+    return page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+                         ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length,"
+                         " target: v.nodes.slice(0, 2).map(n => n.target.join(' '))}))")
+
+
+def check_axe(name: str, violations: list[dict], mode: str) -> list[Problem]:
+    """No critical or serious violation."""
+    return [Problem(name, f"axe ({mode}): {v['impact']} {v['id']} ({v['help']}) on {v['nodes']} element(s), "
+                          f"e.g. {v['target']}")
+            for v in violations if v["impact"] in ("critical", "serious")]
+
+
+def gzip_size(path: Path) -> int:
+    import gzip
+
+    return len(gzip.compress(path.read_bytes(), compresslevel=6))
