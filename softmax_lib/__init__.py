@@ -86,14 +86,12 @@ __all__ = [
     "tiled_attention",
     "tiled_attention_backward",
     "merge_attention_states",
-
     # chapter 8: softmax's relatives and softmax at scale
     "softmax1",
     "sparsemax",
     "sparsemax_jacobian",
     "gumbel_softmax",
     "chunked_cross_entropy",
-
     # figures
     "OKABE_ITO",
     "use_book_style",

@@ -678,8 +678,13 @@ def _logsumexp_weighted(
         infinite = a == np.inf  # the +inf entries that take part; in a slice holding one, they alone count
         a = np.where(at_inf, np.where(infinite, 0.0, -np.inf), a)
         w = np.where(at_inf, np.sign(w), w)
-        shift = np.where(np.isfinite(m), m, 0.0)
-        s = np.sum(w * np.exp(a - shift), axis=axes, keepdims=True, dtype=WIDE_SUM).astype(ct)
+        # Shift by the largest term a + log|b|, not by max(a): a tiny weight on a large score must
+        # not set the shift, or log(sum) + shift cancels (a = [1e-5, 257], b = [1, 1e-192]).
+        with np.errstate(divide="ignore"):
+            aw = a + np.log(np.abs(w))
+        top = np.max(aw, axis=axes, keepdims=True) if aw.size else m
+        shift = np.where(np.isfinite(top), top, 0.0)
+        s = np.sum(np.sign(w) * np.exp(aw - shift), axis=axes, keepdims=True, dtype=WIDE_SUM).astype(ct)
         both_signs = at_inf & (
             np.any((w > 0) & infinite, axis=axes, keepdims=True) & np.any((w < 0) & infinite, axis=axes, keepdims=True)
         )

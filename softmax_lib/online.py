@@ -20,7 +20,7 @@ visits the keys block by block.
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -219,11 +219,9 @@ def merge_softmax_states(a: tuple[ArrayLike, ArrayLike], b: tuple[ArrayLike, Arr
 
 def _as_state(state: object, name: str) -> tuple[np.ndarray, np.ndarray]:
     try:
-        m, s = state  # type: ignore[misc]
+        m, s = cast(Any, state)
     except (TypeError, ValueError):
-        raise TypeError(
-            f"{name} must be a softmax state, a pair (max, sum); got {state!r:.80}"
-        ) from None
+        raise TypeError(f"{name} must be a softmax state, a pair (max, sum); got {state!r:.80}") from None
     m_arr, _ = as_float_array(m, f"{name}.max", min_ndim=0)
     s_arr, _ = as_float_array(s, f"{name}.sum", min_ndim=0)
     return m_arr, s_arr
@@ -773,12 +771,13 @@ def tiled_attention_backward(
         dk[..., k0:k1, :] = dk_blk
         dv[..., k0:k1, :] = dv_blk
     shapes = (np.shape(q), np.shape(k), np.shape(v))
-    return tuple(restore_dtype(_unbroadcast(g, shp), dtype) for g, shp in zip((dq, dk, dv), shapes))
+    dq, dk, dv = (restore_dtype(_unbroadcast(g, shp), dtype) for g, shp in zip((dq, dk, dv), shapes, strict=True))
+    return dq, dk, dv
 
 
 def _as_attention_state(state: object, name: str) -> tuple[np.ndarray, np.ndarray]:
     try:
-        o, lse = state  # type: ignore[misc]
+        o, lse = cast(Any, state)
     except (TypeError, ValueError):
         raise TypeError(
             f"{name} must be an attention state, a pair (o, lse) as returned by "

@@ -98,9 +98,7 @@ def _check_probabilities(
         raise ValueError(f"{name} contains NaN; expected probabilities in [0, 1]")
     low, high = float(np.min(p)), float(np.max(p))
     if low < 0 or high > 1:
-        raise ValueError(
-            f"{name} must hold probabilities in [0, 1]; got values from {low:g} to {high:g}. {hint}"
-        )
+        raise ValueError(f"{name} must hold probabilities in [0, 1]; got values from {low:g} to {high:g}. {hint}")
     sums = np.sum(p, axis=axis, dtype=np.float64)
     if allow_zero_slices:
         sums = np.where(sums == 0.0, 1.0, sums)  # a fully masked slice: softmax's own output there
@@ -120,9 +118,7 @@ def _check_label_smoothing(value: object) -> float:
         )
     value = float(value)
     if not 0.0 <= value <= 1.0:
-        raise ValueError(
-            f"label_smoothing must be in [0, 1] (0 means no smoothing, as in PyTorch); got {value!r}"
-        )
+        raise ValueError(f"label_smoothing must be in [0, 1] (0 means no smoothing, as in PyTorch); got {value!r}")
     return value
 
 
@@ -237,7 +233,9 @@ def cross_entropy(
     try:
         tgt = np.asarray(target)
     except (ValueError, TypeError) as err:
-        raise TypeError(f"target must be an array of class indices or probabilities; could not convert it ({err})") from None
+        raise TypeError(
+            f"target must be an array of class indices or probabilities; could not convert it ({err})"
+        ) from None
     kind = tgt.dtype.kind
     if kind == "b":
         raise TypeError(
@@ -481,6 +479,11 @@ class SoftmaxRegression:
     array([[0.39, 0.61, 0.  ]])
     """
 
+    # Set by fit (scikit-learn's names and shapes).
+    classes_: np.ndarray
+    coef_: np.ndarray
+    intercept_: np.ndarray
+
     def __init__(
         self,
         *,
@@ -512,9 +515,7 @@ class SoftmaxRegression:
         if not np.all(np.isfinite(work)):
             raise ValueError(f"{name} contains NaN or infinite values; expected finite features")
         if n_features is not None and work.shape[1] != n_features:
-            raise ValueError(
-                f"{name} has {work.shape[1]} feature(s) per row; the model was fitted with {n_features}"
-            )
+            raise ValueError(f"{name} has {work.shape[1]} feature(s) per row; the model was fitted with {n_features}")
         return work.astype(np.float64, copy=False)
 
     @staticmethod
@@ -526,9 +527,7 @@ class SoftmaxRegression:
             raise ValueError(f"{name} has {labels.shape[0]} labels but X has {n_samples} rows")
         if labels.dtype.kind == "f":
             if not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels)):
-                raise ValueError(
-                    f"{name} holds non-integer floats; expected class labels (integers or strings)"
-                )
+                raise ValueError(f"{name} holds non-integer floats; expected class labels (integers or strings)")
         elif labels.dtype.kind not in "iuUSO":
             raise TypeError(f"{name} has dtype {labels.dtype}; expected class labels (integers or strings)")
         return labels
@@ -536,8 +535,7 @@ class SoftmaxRegression:
     def _check_fitted(self) -> None:
         if not hasattr(self, "coef_"):
             raise RuntimeError(
-                "This SoftmaxRegression is not fitted yet: call fit(X, y) before predict, "
-                "predict_proba or score."
+                "This SoftmaxRegression is not fitted yet: call fit(X, y) before predict, predict_proba or score."
             )
 
     def _encode(self, labels: np.ndarray, name: str) -> np.ndarray:

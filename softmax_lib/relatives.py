@@ -295,7 +295,7 @@ def gumbel_softmax(
     temperature: float = 1.0,
     *,
     hard: bool = False,
-    rng: None | int | np.random.Generator = None,
+    rng: int | np.random.Generator | None = None,
     axis: int = -1,
 ) -> np.ndarray:
     r"""A relaxed sample of the categorical distribution softmax(logits): the Gumbel-softmax.
@@ -607,4 +607,4 @@ def chunked_cross_entropy(
     grads = [restore_dtype(dh, dtype), restore_dtype(dw, dtype)]
     if db is not None:
         grads.append(restore_dtype(db, dtype))
-    return (loss, *grads)
+    return (loss, *grads)  # type: ignore[return-value]  # two or three gradients, as documented

@@ -123,14 +123,10 @@ def entropy(p: ArrayLike, axis: int = -1) -> np.ndarray:
 
 def _check_sampling_temperature(temperature: object) -> float:
     if isinstance(temperature, (bool, np.bool_)) or not isinstance(temperature, numbers.Real):
-        raise TypeError(
-            f"temperature must be a real number; got {temperature!r} of type {type(temperature).__name__}"
-        )
+        raise TypeError(f"temperature must be a real number; got {temperature!r} of type {type(temperature).__name__}")
     value = float(temperature)
     if not (math.isfinite(value) and value >= 0):
-        raise ValueError(
-            f"temperature must be a finite number >= 0 (0 means greedy decoding); got {value!r}"
-        )
+        raise ValueError(f"temperature must be a finite number >= 0 (0 means greedy decoding); got {value!r}")
     return value
 
 
@@ -138,9 +134,7 @@ def _check_top_p(top_p: object) -> float | None:
     if top_p is None:
         return None
     if isinstance(top_p, (bool, np.bool_)) or not isinstance(top_p, numbers.Real):
-        raise TypeError(
-            f"top_p must be None or a number in (0, 1]; got {top_p!r} of type {type(top_p).__name__}"
-        )
+        raise TypeError(f"top_p must be None or a number in (0, 1]; got {top_p!r} of type {type(top_p).__name__}")
     value = float(top_p)
     if not 0.0 < value <= 1.0:  # also refuses NaN
         raise ValueError(f"top_p must be None or a number in (0, 1]; got {value!r}")
@@ -151,9 +145,7 @@ def _check_min_p(min_p: object) -> float | None:
     if min_p is None:
         return None
     if isinstance(min_p, (bool, np.bool_)) or not isinstance(min_p, numbers.Real):
-        raise TypeError(
-            f"min_p must be None or a number in [0, 1]; got {min_p!r} of type {type(min_p).__name__}"
-        )
+        raise TypeError(f"min_p must be None or a number in [0, 1]; got {min_p!r} of type {type(min_p).__name__}")
     value = float(min_p)
     if not 0.0 <= value <= 1.0:  # also refuses NaN
         raise ValueError(f"min_p must be None or a number in [0, 1]; got {value!r}")
@@ -186,7 +178,7 @@ def sample(
     top_k: int | None = None,
     top_p: float | None = None,
     min_p: float | None = None,
-    rng: None | int | np.random.Generator = None,
+    rng: int | np.random.Generator | None = None,
 ) -> np.ndarray | int:
     r"""Draw one index per row from softmax(logits / temperature), optionally truncated.
 
@@ -411,7 +403,7 @@ class ReliabilityCurve(NamedTuple):
     #: Fraction of correct predictions in each bin; NaN where the bin is empty.
     accuracy: np.ndarray
     #: Number of samples in each bin.
-    count: np.ndarray
+    count: np.ndarray  # type: ignore[assignment]  # a field named like tuple.count, kept for the API
 
 
 def _check_labels(labels: ArrayLike, n_samples: int, n_classes: int) -> np.ndarray:

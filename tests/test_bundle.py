@@ -62,7 +62,8 @@ def test_bundle_holds_every_chapter_the_data_and_the_wheel(bundle):
     assert top + "data/README.md" in names, "the data's licences and sources travel with it"
     wheels = [n for n in names if n.endswith(".whl")]
     assert len(wheels) == 1
-    version = re.search(r'^version\s*=\s*"([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.M).group(1)
+    # The version lives in one file, softmax_lib/_version.py (pyproject reads it from there).
+    version = re.search(r'__version__\s*=\s*"([^"]+)"', (ROOT / "softmax_lib" / "_version.py").read_text()).group(1)
     assert wheels[0] == f"{top}softmax_lib-{version}-py3-none-any.whl", "the wheel's name comes from the build"
     assert {top + "README.md", top + "requirements.txt"} <= set(names)
 

@@ -594,3 +594,10 @@ def test_rows_view_works_without_reshape_copy_keyword_numpy_1_26():
     fortran = np.asfortranarray(np.arange(6.0).reshape(2, 3)).view(_NumpyBefore21)
     first = _rows(fortran, 0)  # axis 0 of a Fortran-ordered array is contiguous: a view
     assert first is not None and first.shape == (3, 2) and np.shares_memory(first, fortran)
+
+
+def test_weighted_logsumexp_shift_is_not_set_by_a_tiny_weight_on_a_large_score():
+    # Shifting by max(a) = 257 made log(sum) + 257 cancel to 2.5e-9 relative error (found by hypothesis).
+    a, b = np.array([1e-5, 257.0]), np.array([1.0, 1.32517931e-192])
+    ref, _ = _lse_mpmath(a, b)
+    assert abs(float(sl.logsumexp(a, b=b)) - ref) <= 4 * 2.0**-52 * abs(ref)

@@ -7,8 +7,8 @@ on the same inputs: probabilities to 1e-12 in float64, the overflow thresholds
 to the last bit, the online steps equal to ``sl.softmax_state`` and
 ``sl.merge_softmax_states``. They also check that each explorable fits a
 phone, reads in dark mode, has labelled controls and a live region, raises no
-console error, and works from ``file://``. Screenshots go to
-``_build/browser/explorables/`` for a person to look at.
+console error, and works from ``file://``. Screenshots go to the browser
+test's screenshot folder (see conftest.py), under ``explorables/``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import re
 
 import numpy as np
 import pytest
-from browser_env import SHOTS, SITE
+from browser_env import SITE
 from site_checks import PageWatch
 
 import softmax_lib as sl
@@ -296,7 +296,7 @@ def test_online_steps_match_softmax_state_and_merge(desktop, server):
 @pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize("width", ["desktop", "phone"])
 @pytest.mark.parametrize("mode", ["light", "dark"])
-def test_explorable_fits_reads_and_is_labelled(request, server, name, width, mode):
+def test_explorable_fits_reads_and_is_labelled(request, server, screenshots, name, width, mode):
     context = request.getfixturevalue(width)
     tab, root, watch, page = _open(context, server, name, dark=(mode == "dark"))
     problems = []
@@ -331,7 +331,7 @@ def test_explorable_fits_reads_and_is_labelled(request, server, name, width, mod
         rgb = [int(v) for v in re.findall(r"\d+", colour)[:3]]
         if sum(rgb) < 3 * 128:
             problems.append(f"text colour {colour} is dark on a dark page")
-    shots = SHOTS / "explorables"
+    shots = screenshots / "explorables"
     shots.mkdir(parents=True, exist_ok=True)
     root.screenshot(path=str(shots / f"{name}-{width}-{mode}.png"))
     problems += [str(p) for p in watch.problems(page)]
