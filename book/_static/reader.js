@@ -6,6 +6,10 @@
 // 2. The theme's search and colour-mode buttons: their aria-label did not
 //    contain their visible text (axe: label-content-name-mismatch, serious).
 document.addEventListener("DOMContentLoaded", () => {
+  // myst-nb's "Show code cell output" toggles carry aria-label="Toggle hidden
+  // content", which hides their visible text from screen readers (axe:
+  // label-content-name-mismatch). The visible text is the better name.
+  document.querySelectorAll('summary[aria-label="Toggle hidden content"]').forEach((s) => s.removeAttribute("aria-label"));
   const images = document.querySelectorAll(
     "article .cell_output img, article figure img, article img.figure-image"
   );

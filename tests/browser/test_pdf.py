@@ -42,12 +42,25 @@ def _titles() -> list[str]:
     titles = []
     for docname in toc_docnames(ROOT / "_toc.yml")[1:]:
         html = (SITE / f"{docname}.html").read_text(encoding="utf-8")
-        m = re.search(r"<h1>(.*?)<a class=\"headerlink\"", html, re.S)
-        if m:
-            title = re.sub(r"<[^>]+>", "", m.group(1))
+        # The page's own title is the <h1> that carries a header link; a page may
+        # have other <h1> elements (the theme's), so each is read on its own.
+        for block in re.findall(r"<h1[^>]*>(.*?)</h1>", html, re.S):
+            if 'class="headerlink"' not in block:
+                continue
+            title = re.sub(r"<[^>]+>", "", block.split('<a class="headerlink"')[0])
             title = re.sub(r"^\s*\d+\.\s*", "", title)  # the section number
             titles.append(re.sub(r"\s+", " ", title).strip())
+            break
     return titles
+
+
+def _code_tex() -> int:
+    """Raw TeX that the book prints on purpose: inside code blocks (plot labels such as r"$\\log K$")."""
+    import html as html_lib
+
+    page = (ROOT / "_build" / "singlehtml" / "print.html").read_text(encoding="utf-8")  # the page make pdf prints
+    code = " ".join(html_lib.unescape(re.sub(r"<[^>]+>", "", b)) for b in re.findall(r"<pre[^>]*>(.*?)</pre>", page, re.S))
+    return len(RAW_TEX.findall(code))
 
 
 def _norm(text: str) -> str:
@@ -68,8 +81,10 @@ def test_pdf_has_every_chapter_and_numbered_sections(pdf_text):
 
 
 def test_pdf_math_is_typeset(pdf_text):
+    # Typeset math leaves no TeX in the text; what remains must be accounted for by
+    # code listings, which show their source (matplotlib labels) as written.
     raw = [m.group() for m in RAW_TEX.finditer(pdf_text)]
-    assert not raw, f"raw TeX in the PDF: {raw[:10]}"
+    assert len(raw) <= _code_tex(), f"raw TeX in the PDF beyond what its code listings show: {raw[:10]}"
 
 
 def test_pdf_has_the_figures():
