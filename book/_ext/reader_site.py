@@ -75,7 +75,11 @@ def build_wheel(dest: Path, root: Path = ROOT) -> Path:
 
 
 def chapter_notebooks(root: Path = ROOT) -> list[Path]:
-    """The notebooks of the table of contents, in reading order."""
+    """The chapter notebooks of the table of contents (01_..., 02_...), in reading order.
+
+    The reference pages (speed, input policy) are left out: they read the
+    repository's benchmark results and are not exercises a reader runs.
+    """
     import yaml
 
     toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
@@ -95,7 +99,7 @@ def chapter_notebooks(root: Path = ROOT) -> list[Path]:
     paths = []
     for name in files:
         path = root / (name if name.endswith(".ipynb") else name + ".ipynb")
-        if path.is_file():
+        if path.is_file() and path.name[:1].isdigit():
             paths.append(path)
     return paths
 
