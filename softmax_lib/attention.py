@@ -69,6 +69,18 @@ def causal_mask(n_queries: int, n_keys: int | None = None) -> np.ndarray:
     return np.tri(n_queries, n_keys, dtype=bool)
 
 
+def _check_mask_shape(arr: np.ndarray, score_shape: tuple[int, ...]) -> None:
+    """Refuse a mask that does not broadcast to the scores' shape (boolean and float masks alike)."""
+    try:
+        fits = np.broadcast_shapes(arr.shape, score_shape) == score_shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(
+            f"mask of shape {arr.shape} does not broadcast to the scores' shape {score_shape} (..., n_queries, n_keys)"
+        )
+
+
 def _check_mask(mask: ArrayLike, score_shape: tuple[int, ...]) -> np.ndarray:
     arr = np.asarray(mask)
     if arr.dtype != np.bool_:
@@ -78,14 +90,7 @@ def _check_mask(mask: ArrayLike, score_shape: tuple[int, ...]) -> np.ndarray:
             f"(0 to keep, -inf to drop) is a different convention: pass mask=(additive == 0) "
             f"instead, or mask.astype(bool) if 1 means 'may attend'."
         )
-    try:
-        fits = np.broadcast_shapes(arr.shape, score_shape) == score_shape
-    except ValueError:
-        fits = False
-    if not fits:
-        raise ValueError(
-            f"mask of shape {arr.shape} does not broadcast to the scores' shape {score_shape} (..., n_queries, n_keys)"
-        )
+    _check_mask_shape(arr, score_shape)
     return arr
 
 
@@ -106,14 +111,7 @@ def _check_attn_mask(
             f"Convert on purpose: mask.astype(bool) if 1 means 'may attend', mask.astype(float) for "
             f"an additive mask."
         )
-    try:
-        fits = np.broadcast_shapes(arr.shape, score_shape) == score_shape
-    except ValueError:
-        fits = False
-    if not fits:
-        raise ValueError(
-            f"mask of shape {arr.shape} does not broadcast to the scores' shape {score_shape} (..., n_queries, n_keys)"
-        )
+    _check_mask_shape(arr, score_shape)
     return None, arr.astype(work_dtype, copy=False)
 
 
