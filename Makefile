@@ -19,7 +19,7 @@ STALE  = $(shell find softmax_lib book/_ext _config.yml _toc.yml \( -name '*.py'
 WHEEL  := _build/wheel
 
 .PHONY: help book test unit notebooks-check browser notebooks lab serve bench constraints clean lint types wheel-test
-.PHONY: pdf bundle-test axe js-test
+.PHONY: pdf bundle-test axe js-test translations zh
 
 # axe-core, the accessibility checker the browser test runs on every page:
 # pinned, from the npm registry, kept beside the venv (removed by make clean).
@@ -62,6 +62,20 @@ test: $(STAMP) lint types wheel-test js-test
 	$(MAKE) --no-print-directory pdf
 	$(PYTEST) -m browser tests/browser
 	SOFTMAX_BOOK_BUNDLE_TEST=1 $(PYTEST) tests/test_bundle.py
+
+# The Chinese edition's catalogues, brought up to date with the English
+# sources: new messages come in empty, changed ones fuzzy (with the old
+# translation to start from), removed ones go; then the gate lists what is
+# left to translate (tests/translations.py, also run by make test).
+translations: $(STAMP)
+	$(BIN)/python book/_ext/editions.py gettext --quiet
+	$(BIN)/sphinx-intl update -p _build/gettext -l zh_CN -d locales -w 0 --no-obsolete
+	$(BIN)/python tests/translations.py --prefill
+	$(BIN)/python tests/translations.py
+
+# The Chinese edition alone, into $(HTML)/zh (make book builds it too).
+zh: $(STAMP)
+	$(BIN)/python book/_ext/editions.py zh
 
 # The explorables' arithmetic (book/_static/explorables), by node's own test runner.
 js-test:

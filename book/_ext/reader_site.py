@@ -178,9 +178,19 @@ def make_bundle(dest_dir: Path, wheel: Path, root: Path = ROOT, site_url: str = 
 # --------------------------------------------------------------------------
 
 
+def is_translation(app) -> bool:
+    """True in the Chinese edition (book/_ext/editions.py), built into ``zh/``."""
+    return (app.config.language or "en") not in ("en", "en_US")
+
+
 def site_url(app) -> str:
+    """The English site's root: the same in both editions, so that a page's
+    text (and so its messages in the translation catalogues) does not change."""
     url = (app.config.html_baseurl or "").strip()
-    return url if url.endswith("/") or not url else url + "/"
+    url = url if url.endswith("/") or not url else url + "/"
+    if is_translation(app) and url.endswith("/zh/"):
+        url = url[: -len("zh/")]
+    return url
 
 
 def repo_url(app) -> str:
@@ -244,7 +254,7 @@ def _on_source_read(app, docname, source):
 # --------------------------------------------------------------------------
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+")
-PUNCT_AFTER_MATH = re.compile(r"^[.,;:!?)\]’”]+")
+PUNCT_AFTER_MATH = re.compile(r"^[.,;:!?)\]’”，。、；：！？）」』]+")
 
 
 class lang_span(nodes.inline):
@@ -287,6 +297,8 @@ class MarkChinese(SphinxPostTransform):
     formats = ("html",)
 
     def run(self, **kwargs):
+        if is_translation(self.app):
+            return  # the whole page is lang="zh-CN"
         for text in list(self.document.findall(nodes.Text)):
             parent = text.parent
             if parent is None or isinstance(parent, _SKIP) or isinstance(parent, lang_span):
@@ -355,6 +367,12 @@ def _ancestors(node):
 # --------------------------------------------------------------------------
 
 
+#: The explorables' note for readers without JavaScript (raw HTML in the notebooks).
+NOSCRIPT_EN = "An interactive version of the figure above runs here in the web edition of the book; it needs JavaScript."
+NOSCRIPT_ZH = "在本书的网页版中，这里运行着上图的交互版本；它需要 JavaScript。"
+CELL_PART_ZH = {"source": "代码", "output": "输出", "outputs": "输出", "content": "代码单元"}
+
+
 def _on_page_context(app, pagename, templatename, context, doctree):
     body = context.get("body")
     if body:
@@ -367,12 +385,46 @@ def _on_page_context(app, pagename, templatename, context, doctree):
         context["body"] = body
     if app.builder.format != "html" or getattr(app.builder, "name", "") == "singlehtml":
         return
+    zh = is_translation(app)
+    up = "../" * pagename.count("/")
+    if zh:
+        context["other_edition"] = {"href": f"{up}../{pagename}.html", "lang": "en",
+                                    "label": "English", "title": "Read this page in English"}
+        if body:
+            # Links that the text makes to the English site's pages go to the
+            # Chinese pages (the downloads are the English edition's, shared).
+            site = site_url(app)
+            context["body"] = re.sub(rf'href="{re.escape(site)}(?!downloads/|zh/)', f'href="{site}zh/', context["body"])
+            context["body"] = context["body"].replace(
+                '<script src="../_static/explorables/strings.js"></script>',
+                '<script src="../_static/explorables/strings.js"></script>'
+                '<script src="../_static/explorables/strings.zh.js"></script>')
+            context["body"] = context["body"].replace(NOSCRIPT_EN, NOSCRIPT_ZH)
+            # myst-nb's prompts for hidden cell parts ("Show code cell outputs").
+            context["body"] = re.sub(
+                r"(Show|Hide) code cell (source|outputs?|content)",
+                lambda m: ("显示" if m.group(1) == "Show" else "隐藏") + CELL_PART_ZH[m.group(2)],
+                context["body"])
+    else:
+        context["other_edition"] = {"href": f"{up}zh/{pagename}.html", "lang": "zh-CN",
+                                    "label": "中文", "title": "本页的中文版"}
+    alt = context["other_edition"]
+    context["metatags"] = context.get("metatags", "") + (
+        f'\n<link rel="alternate" hreflang="{alt["lang"]}" href="{alt["href"]}">')
     source = app.env.doc2path(pagename, base=False) if pagename in app.env.all_docs else ""
     if str(source).endswith(".ipynb") and getattr(app, "_reader_wheel", None):
         to = context["pathto"]
-        bundle = to(f"downloads/{BUNDLE_NAME}.zip", 1)
-        wheel = to(f"downloads/{app._reader_wheel.name}", 1)
+        shared = "../" if zh else ""  # the Chinese edition uses the English edition's downloads
+        bundle = shared + to(f"downloads/{BUNDLE_NAME}.zip", 1)
+        wheel = shared + to(f"downloads/{app._reader_wheel.name}", 1)
         how = to("book/index", 0) + "#run-the-notebooks-yourself"
+        if zh:
+            context["theme_announcement"] = (
+                "自己运行本章："
+                f'<a href="{bundle}">全部笔记本及其数据和库（zip）</a>'
+                f' · <a href="{wheel}">只要库（wheel）</a>'
+                f' · <a href="{how}">怎么做</a>')
+            return
         context["theme_announcement"] = (
             "Run this chapter yourself: "
             f'<a href="{bundle}">every notebook with its data and library (zip)</a>'
@@ -510,7 +562,10 @@ def _on_build_finished(app, exception):
     if exception is not None or app.builder.format != "html":
         return
     outdir = Path(app.outdir)
-    if app.builder.name == "html":
+    if app.builder.name == "html" and is_translation(app):
+        # The Chinese edition links the English edition's downloads (../downloads).
+        shutil.rmtree(outdir / "downloads", ignore_errors=True)
+    elif app.builder.name == "html":
         downloads = outdir / "downloads"
         downloads.mkdir(exist_ok=True)
         for old in downloads.glob("softmax_lib-*.whl"):
@@ -526,8 +581,9 @@ def _on_build_finished(app, exception):
     prune_mathjax(outdir / "_static")
     drop_icon_script(outdir)
     subset_icon_fonts(outdir)
-    if app.builder.name == "html":
+    if app.builder.name == "html" and not is_translation(app):
         # `make pdf` puts the PDF here too; an older one is kept until then.
+        # The zip holds the Chinese edition too when it was built first (make book).
         zip_site(outdir)
 
 

@@ -6,6 +6,11 @@
 // 2. The theme's search and colour-mode buttons: their aria-label did not
 //    contain their visible text (axe: label-content-name-mismatch, serious).
 document.addEventListener("DOMContentLoaded", () => {
+  // The Chinese edition's pages are lang="zh-CN".
+  const zh = document.documentElement.lang.startsWith("zh");
+  const T = zh
+    ? { dialog: "原尺寸图", close: "关闭", open: "查看原尺寸" }
+    : { dialog: "Figure at full size", close: "Close", open: "Show at full size" };
   // myst-nb's "Show code cell output" toggles carry aria-label="Toggle hidden
   // content", which hides their visible text from screen readers (axe:
   // label-content-name-mismatch). The visible text is the better name.
@@ -18,9 +23,9 @@ document.addEventListener("DOMContentLoaded", () => {
     if (!dialog) {
       dialog = document.createElement("dialog");
       dialog.className = "figure-zoom";
-      dialog.setAttribute("aria-label", "Figure at full size");
+      dialog.setAttribute("aria-label", T.dialog);
       dialog.innerHTML =
-        '<button type="button" class="figure-zoom-close">Close</button><div class="figure-zoom-body"></div>';
+        `<button type="button" class="figure-zoom-close">${T.close}</button><div class="figure-zoom-body"></div>`;
       dialog.querySelector(".figure-zoom-close").addEventListener("click", () => dialog.close());
       dialog.addEventListener("click", (event) => {
         if (event.target === dialog) dialog.close();
@@ -39,7 +44,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const button = document.createElement("button");
     button.type = "button";
     button.className = "figure-zoom-open";
-    button.title = "Show at full size";
+    button.title = T.open;
     img.parentNode.insertBefore(button, img);
     button.appendChild(img);
     button.addEventListener("click", () => openDialog(img));

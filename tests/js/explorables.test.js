@@ -112,3 +112,16 @@ test("strings: every explorable has a title and intro", () => {
     assert.ok(S[name] && S[name].title && S[name].intro, name);
   }
 });
+
+test("strings.zh.js: every English string has a Chinese one with the same {fields}", () => {
+  const EN = require(path.join(__dirname, "../../book/_static/explorables/strings.js"));
+  const ZH = require(path.join(__dirname, "../../book/_static/explorables/strings.zh.js"));
+  const fields = (s) => (s.match(/\{[a-z]+\}/gi) || []).sort();
+  assert.deepEqual(Object.keys(ZH).sort(), Object.keys(EN).sort());
+  for (const name of Object.keys(EN)) {
+    assert.deepEqual(Object.keys(ZH[name]).sort(), Object.keys(EN[name]).sort(), name);
+    for (const key of Object.keys(EN[name])) {
+      assert.deepEqual(fields(ZH[name][key]), fields(EN[name][key]), `${name}.${key}`);
+    }
+  }
+});

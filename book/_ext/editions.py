@@ -1,0 +1,87 @@
+"""Build the book's Chinese edition, or extract the messages it translates.
+
+The English edition is ``jupyter-book build .``; the command line of
+jupyter-book 1 cannot set Sphinx's ``language``, so the other two builds go
+through the same function it calls (``jupyter_book.sphinx.build_sphinx``),
+with the same ``_config.yml`` and a few overrides:
+
+    python book/_ext/editions.py gettext   # _build/gettext/**/*.pot
+    python book/_ext/editions.py zh        # _build/html/zh/ (warnings are errors)
+
+The catalogues live in ``locales/zh_CN/LC_MESSAGES/`` (one ``.po`` per page,
+``gettext_compact: false``); ``make translations`` updates them from the
+``.pot`` files with sphinx-intl, and ``tests/test_translations.py`` fails while
+any message is untranslated, fuzzy or obsolete.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: The Chinese edition: its language, its title, where it is published.
+ZH = {
+    "language": "zh_CN",
+    # Sphinx's Chinese search splits words with jieba (installed by requirements.txt).
+    "html_search_language": "zh",
+    "html_title": "Softmax 之书",
+    # sphinx-togglebutton's hint has no Chinese of its own.
+    "togglebutton_hint": "点击显示",
+    "togglebutton_hint_hide": "点击隐藏",
+}
+
+
+def _overrides(extra: dict) -> dict:
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    overrides = {
+        "external_toc_path": (ROOT / "_toc.yml").as_posix(),
+        "latex_individualpages": False,
+        "nitpicky": True,
+    }
+    if "language" in extra:
+        overrides["html_baseurl"] = config["html"]["baseurl"].rstrip("/") + "/zh/"
+    overrides.update(extra)
+    return overrides
+
+
+def build(builder: str, outdir: Path, extra: dict, *, strict: bool, quiet: bool) -> int:
+    from jupyter_book.sphinx import build_sphinx
+
+    result = build_sphinx(
+        ROOT,
+        outdir,
+        noconfig=True,
+        path_config=str(ROOT / "_config.yml"),
+        confoverrides=_overrides(extra),
+        doctreedir=ROOT / "_build" / f".doctrees-{builder}-{extra.get('language', 'en')}",
+        builder=builder,
+        warningiserror=strict,
+        keep_going=True,
+        quiet=quiet,
+        freshenv=False,
+        force_all=True,
+    )
+    return 1 if isinstance(result, Exception) else int(result)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("what", choices=("zh", "gettext"))
+    parser.add_argument("--out", type=Path, help="output folder (default: _build/html/zh or _build/gettext)")
+    parser.add_argument("--no-strict", action="store_true", help="warnings are not errors")
+    parser.add_argument("--quiet", action="store_true")
+    args = parser.parse_args(argv)
+    if args.what == "zh":
+        out = args.out or ROOT / "_build" / "html" / "zh"
+        return build("html", out, ZH, strict=not args.no_strict, quiet=args.quiet)
+    out = args.out or ROOT / "_build" / "gettext"
+    return build("gettext", out, {}, strict=not args.no_strict, quiet=args.quiet)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
