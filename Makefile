@@ -51,9 +51,12 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt -c constraints.txt
 	touch $@
 
+# The Chinese edition first (into $(HTML)/zh), so that the English build's
+# offline zip of the site holds both.
 book: $(STAMP)
+	$(BIN)/python book/_ext/editions.py zh --quiet
 	$(JB) $(if $(STALE),--all)
-	@echo "The book is at file://$(CURDIR)/$(HTML)/index.html (or run: make serve)"
+	@echo "The book is at file://$(CURDIR)/$(HTML)/index.html, in Chinese at file://$(CURDIR)/$(HTML)/zh/index.html (or run: make serve)"
 
 test: $(STAMP) lint types wheel-test js-test
 	$(PYTEST) -m "not browser" tests softmax_lib

@@ -63,7 +63,7 @@ def build(builder: str, outdir: Path, extra: dict, *, strict: bool, quiet: bool)
         warningiserror=strict,
         keep_going=True,
         quiet=quiet,
-        freshenv=False,
+        freshenv=True,  # re-read every page: a changed extension or catalogue must show
         force_all=True,
     )
     return 1 if isinstance(result, Exception) else int(result)

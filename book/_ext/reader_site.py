@@ -32,6 +32,7 @@ import zipfile
 from pathlib import Path
 
 from docutils import nodes
+from sphinx.transforms import SphinxTransform
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -355,6 +356,62 @@ class KeepPunctuationWithMath(SphinxPostTransform):
                 parent.remove(after)
 
 
+class TranslatableExerciseTitles(SphinxTransform):
+    """sphinx-exercise builds an exercise's title (``{exercise} Write the
+    merge``) as a ``subtitle`` node with no source, which Sphinx's i18n
+    skips: the Chinese edition showed every exercise title in English.
+
+    Before the translation transform (priority 20) each title gets its source
+    and its markup back (math as ``$…$``, code as backticks), so it is
+    translated like any other message; the English is kept on the exercise
+    node for :class:`ExtractExerciseTitles`."""
+
+    default_priority = 10
+
+    def apply(self, **kwargs):
+        from sphinx_exercise.nodes import exercise_subtitle
+
+        for node in self.document.findall(exercise_subtitle):
+            node.source = node.source or self.document["source"]
+            # sphinx-exercise's own rawsource is the title's plain text (math lost).
+            node.rawsource = "".join(_inline_source(child) for child in node.children)
+            if node.parent is not None and node.parent.parent is not None:
+                node.parent.parent["softmax_book_title"] = (node.source, node.rawsource)
+
+
+class ExtractExerciseTitles(SphinxPostTransform):
+    """The gettext builder reads the resolved doctree, where sphinx-exercise
+    (post-transform, priority 20) has merged the subtitle into a plain title:
+    give that title the subtitle's source text so that it is extracted."""
+
+    default_priority = 25
+    builders = ("gettext",)
+
+    def run(self, **kwargs):
+        for node in self.document.findall(lambda n: isinstance(n, nodes.Element) and "softmax_book_title" in n):
+            source, raw = node["softmax_book_title"]
+            title = node.children[0] if node.children else None
+            if isinstance(title, nodes.title):
+                title.source = source
+                title.rawsource = raw
+                title.uid = ""  # the gettext catalogue skips nodes without one
+
+
+def _inline_source(node) -> str:
+    if isinstance(node, nodes.Text):
+        return str(node)
+    if isinstance(node, nodes.math):
+        return f"${node.astext()}$"
+    if isinstance(node, nodes.literal):
+        return f"`{node.astext()}`"
+    inner = "".join(_inline_source(c) for c in node.children)
+    if isinstance(node, nodes.strong):
+        return f"**{inner}**"
+    if isinstance(node, nodes.emphasis):
+        return f"*{inner}*"
+    return inner
+
+
 def _ancestors(node):
     node = node.parent
     while node is not None:
@@ -592,6 +649,8 @@ def setup(app):
                  latex=(_pass, _pass), text=(_pass, _pass), man=(_pass, _pass), texinfo=(_pass, _pass))
     app.add_node(nowrap_span, html=(_visit_nowrap, _depart_nowrap),
                  latex=(_pass, _pass), text=(_pass, _pass), man=(_pass, _pass), texinfo=(_pass, _pass))
+    app.add_transform(TranslatableExerciseTitles)
+    app.add_post_transform(ExtractExerciseTitles)
     app.add_post_transform(MarkChinese)
     app.add_post_transform(KeepPunctuationWithMath)
     app.connect("builder-inited", _on_builder_inited, priority=100)
