@@ -37,6 +37,8 @@ help:
 	@echo "make lint       ruff check and ruff format --check over softmax_lib/"
 	@echo "make types      mypy over softmax_lib/"
 	@echo "make wheel-test build the wheel and sdist, install the wheel in a fresh venv with numpy alone, run its doctests"
+	@echo "make translations  update the Chinese catalogues (locales/) from the English sources and list what is left to translate"
+	@echo "make zh         build the Chinese edition alone into $(HTML)/zh"
 	@echo "make lab        JupyterLab on book/"
 	@echo "make pdf        the whole book as one PDF, $(PDF)"
 	@echo "make bundle-test  run every notebook from the site's notebook bundle in a fresh venv"
@@ -61,6 +63,7 @@ book: $(STAMP)
 test: $(STAMP) lint types wheel-test js-test
 	$(PYTEST) -m "not browser" tests softmax_lib
 	$(PYTEST) $(NBVAL) book
+	$(BIN)/python book/_ext/editions.py zh --quiet
 	$(JB) --all
 	$(MAKE) --no-print-directory pdf
 	$(PYTEST) -m browser tests/browser

@@ -241,6 +241,32 @@ def _substitutions(app) -> dict[str, str]:
     }
 
 
+def _on_doctree_read(app, doctree):
+    """The captions of the table of contents ("Chapters", "Reference") in the
+    Chinese edition: sphinx-external-toc adds the toctrees after Sphinx's
+    translation transform has run, so their captions stayed English. They
+    are messages of the root page's catalogue; look them up there."""
+    if not is_translation(app):
+        return
+    import gettext
+
+    from sphinx import addnodes
+    from sphinx.util.i18n import docname_to_domain
+
+    toctrees = [n for n in doctree.findall(addnodes.toctree) if n.get("caption")]
+    if not toctrees:
+        return
+    domain = docname_to_domain(app.env.docname, app.config.gettext_compact)
+    for locale_dir in app.config.locale_dirs:
+        mo = Path(app.srcdir, locale_dir, app.config.language, "LC_MESSAGES", f"{domain}.mo")
+        if mo.is_file():
+            with mo.open("rb") as f:
+                catalogue = gettext.GNUTranslations(f)
+            for node in toctrees:
+                node["caption"] = catalogue.gettext(node["caption"])
+            return
+
+
 def _on_source_read(app, docname, source):
     text = source[0]
     if "@" not in text:
@@ -655,6 +681,7 @@ def setup(app):
     app.add_post_transform(KeepPunctuationWithMath)
     app.connect("builder-inited", _on_builder_inited, priority=100)
     app.connect("source-read", _on_source_read)
+    app.connect("doctree-read", _on_doctree_read)
     app.connect("html-page-context", _on_page_context)
     # After sphinx-mathjax-offline has copied MathJax (build-finished, 500).
     app.connect("build-finished", _on_build_finished, priority=900)

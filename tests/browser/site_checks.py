@@ -429,10 +429,11 @@ def check_solution_toggles(page, name: str) -> tuple[int, list[Problem]]:
     return count, found
 
 
-def check_search(page, base_url: str, word: str, expected_page: str) -> list[Problem]:
-    """Searching the site for ``word`` lists ``expected_page``."""
-    name = "search.html"
-    page.goto(f"{base_url}search.html?q={urllib.parse.quote(word)}", wait_until="load", timeout=TIMEOUT_MS)
+def check_search(page, base_url: str, word: str, expected_page: str,
+                 search_page: str = "search.html") -> list[Problem]:
+    """Searching the site (``search_page``: one edition's) for ``word`` lists ``expected_page``."""
+    name = search_page
+    page.goto(f"{base_url}{search_page}?q={urllib.parse.quote(word)}", wait_until="load", timeout=TIMEOUT_MS)
     try:
         # Sphinx fills the summary line ("Search finished, found N page(s)" or
         # "did not match") only after the last result is listed.
@@ -647,13 +648,14 @@ def check_figure_text(name: str, figures: list[dict], kind: str, site: Path, bas
     return found
 
 
-def run_axe(page, axe_js: Path) -> list[dict]:
-    """axe-core's violations on the open page."""
+def run_axe(page, axe_js: Path, rules: list[str] | None = None) -> list[dict]:
+    """axe-core's violations on the open page: every rule, or only ``rules``."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(axe_js))
-    return page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+    return page.evaluate("async rules => (await axe.run(document, rules ? {resultTypes: ['violations'], runOnly: rules}"
+                         " : {resultTypes: ['violations']})).violations"
                          ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length,"
-                         " target: v.nodes.slice(0, 2).map(n => n.target.join(' '))}))")
+                         " target: v.nodes.slice(0, 2).map(n => n.target.join(' '))}))", rules)
 
 
 def check_axe(name: str, violations: list[dict], mode: str) -> list[Problem]:

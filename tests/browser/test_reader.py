@@ -2,11 +2,9 @@
 a desktop, alt text, axe-core in both colour modes, page weight, a slow phone,
 and the site opened from ``file://`` with no server.
 
-Light-mode desktop and phone checks of layout, links and interactions are in
-``test_site.py``; this file adds what a reader in dark mode, on a phone, with
-a screen reader, on a slow network or offline would meet. Screenshots of
-every page in dark mode at both widths go to the same temporary folder as
-``test_site.py``'s (printed at the end of the run).
+The page-by-page checks (both colour modes and widths, figure text, alt
+text, axe-core) are in ``test_pages.py``; this file adds the weight of a
+first visit and of the site, a slow phone, and the site opened from disk.
 """
 
 from __future__ import annotations
@@ -20,94 +18,25 @@ from browser_env import ROOT, SITE, SiteServer
 from site_checks import (
     DESKTOP,
     PHONE,
-    PageWatch,
     Problem,
-    check_alt_text,
-    check_axe,
-    check_figure_text,
     check_math,
-    check_phone,
-    figure_facts,
     gzip_size,
-    mode_script,
     open_page,
     page_facts,
     page_path,
     report,
-    run_axe,
-    smallest_font_pt,
     toc_docnames,
-    unique,
 )
 
 pytestmark = pytest.mark.browser
 
 DOCNAMES = toc_docnames(ROOT / "_toc.yml")
-PAGES = [page_path(d) for d in DOCNAMES] + ["genindex.html", "search.html"]
 CHAPTERS = [page_path(d) for d in DOCNAMES if (ROOT / f"{d}.ipynb").is_file()]
-FONT_PT = smallest_font_pt()
 
 #: Budgets of issue 13.
 CHAPTER_FIRST_VISIT_BYTES = 1_000_000  # gzip-compressed, everything the page loads
 SITE_BYTES = 15_000_000  # the site's pages and assets (without downloads/)
 SLOW_PHONE_TYPESET_S = 6.0
-
-
-def _shot(screenshots, kind, page):
-    path = screenshots / kind / (page.replace("/", "__").removesuffix(".html") + ".png")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-@pytest.mark.parametrize("mode", ["light", "dark"])
-@pytest.mark.parametrize("page", PAGES)
-def test_page_for_readers_on_desktop(browser, server, screenshots, axe_js, page, mode):
-    """Desktop, both colour modes: no console error, math typeset, every
-    article image with real alt text, figure text >= 12 px, and axe-core
-    finds no critical or serious violation."""
-    ctx = browser.new_context(viewport=DESKTOP, device_scale_factor=1, service_workers="block")
-    ctx.add_init_script(mode_script(mode))
-    try:
-        watch = PageWatch(server.base_url)
-        watch.attach(ctx)
-        tab = ctx.new_page()
-        open_page(tab, server.base_url + page)
-        problems = check_math(page, page_facts(tab))
-        figures = figure_facts(tab)
-        problems += check_alt_text(page, figures)
-        problems += check_figure_text(page, figures, "desktop", SITE, server.base_url, FONT_PT)
-        if mode == "dark":
-            tab.screenshot(path=str(_shot(screenshots, "desktop-dark", page)), full_page=True)
-        problems += check_axe(page, run_axe(tab, axe_js), mode)
-        problems = unique(watch.problems(page) + problems)
-    finally:
-        ctx.close()
-    assert not problems, report(problems)
-
-
-@pytest.mark.parametrize("mode", ["light", "dark"])
-@pytest.mark.parametrize("page", PAGES)
-def test_page_for_readers_on_a_phone(browser, server, screenshots, page, mode):
-    """390 px, both colour modes: figure text >= 9 CSS px; in dark mode also
-    every phone check of test_site.py (no sideways scroll, the menu) and a
-    screenshot."""
-    ctx = browser.new_context(viewport=PHONE, device_scale_factor=1, service_workers="block")
-    ctx.add_init_script(mode_script(mode))
-    try:
-        watch = PageWatch(server.base_url)
-        watch.attach(ctx)
-        tab = ctx.new_page()
-        problems = []
-        if mode == "dark":
-            problems += check_phone(tab, watch, server.base_url, page,
-                                    screenshot=_shot(screenshots, "phone-dark", page))
-        else:
-            open_page(tab, server.base_url + page)
-        problems += check_figure_text(page, figure_facts(tab), "phone", SITE, server.base_url, FONT_PT)
-        problems = unique(watch.problems(page) + problems)
-    finally:
-        ctx.close()
-    assert not problems, report(problems)
 
 
 def _loaded_files(tab, server, page) -> tuple[list[str], list[Problem]]:

@@ -1,28 +1,18 @@
-"""The built site, page by page, in a real browser (headless Chromium).
-
-The pages come from ``_toc.yml`` (the root and every ``file:``), so every
-chapter added to the table of contents is checked without editing this file;
-the search and general index pages are added. Screenshots of every page at
-desktop and phone widths are written to ``_build/browser/`` for a person to
-look at.
+"""The built site as a whole in a real browser (headless Chromium): search
+in both editions, internal links, the site's root. The page-by-page checks
+of both editions, widths and colour modes are in ``test_pages.py``.
 """
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
 from browser_env import ROOT
 from site_checks import (
     PageWatch,
-    check_download,
     check_internal_links,
-    check_page,
-    check_phone,
     check_search,
-    check_solution_toggles,
-    expected_neighbours,
     page_path,
     report,
     toc_docnames,
@@ -31,42 +21,11 @@ from site_checks import (
 pytestmark = pytest.mark.browser
 
 DOCNAMES = toc_docnames(ROOT / "_toc.yml")
-NEIGHBOURS = expected_neighbours(DOCNAMES)
-PAGES = [page_path(d) for d in DOCNAMES] + ["genindex.html", "search.html"]
 NOTEBOOKS = [d for d in DOCNAMES if (ROOT / f"{d}.ipynb").is_file()]
 
 
 def _shot(screenshots, kind, page):
     return screenshots / kind / (page.replace("/", "__").removesuffix(".html") + ".png")
-
-
-@pytest.mark.parametrize("page", PAGES)
-def test_page_works_on_desktop(desktop, server, screenshots, page):
-    """Every check of one page at desktop width, then its interactions on the
-    same page load: every solution opens from its toggle and shows its
-    content, and on a chapter (a notebook) the download menu offers the .ipynb."""
-    watch = PageWatch(server.base_url)
-    watch.attach(desktop)
-    tab = desktop.new_page()
-    problems = check_page(tab, watch, server.base_url, page, NEIGHBOURS.get(page),
-                          screenshot=_shot(screenshots, "desktop", page))
-    watch.clear()
-    _, found = check_solution_toggles(tab, page)
-    docname = page.removesuffix(".html")
-    if docname in NOTEBOOKS:
-        cells = len(json.loads((ROOT / f"{docname}.ipynb").read_text(encoding="utf-8"))["cells"])
-        found += check_download(tab, server.base_url, page, cells)
-    problems += found + watch.problems(page)
-    assert not problems, report(problems)
-
-
-@pytest.mark.parametrize("page", PAGES)
-def test_page_works_on_a_phone(phone, server, screenshots, page):
-    watch = PageWatch(server.base_url)
-    watch.attach(phone)
-    tab = phone.new_page()
-    problems = check_phone(tab, watch, server.base_url, page, screenshot=_shot(screenshots, "phone", page))
-    assert not problems, report(problems)
 
 
 def test_the_book_has_solutions_to_open(site):
@@ -105,6 +64,22 @@ def test_search_lists_the_right_chapter(desktop, server, site, screenshots):
     tab = desktop.new_page()
     problems = check_search(tab, server.base_url, word, expected) + watch.problems("search.html")
     tab.screenshot(path=str(_shot(screenshots, "desktop", "search-results")))
+    assert not problems, report(problems)
+
+
+@pytest.mark.parametrize(("word", "expected"), [
+    ("温度", "zh/book/03_temperature.html"),
+    ("交叉熵", "zh/book/04_logistic_regression.html"),
+])
+def test_chinese_search_finds_the_chapter(desktop, server, site, screenshots, word, expected):
+    """The Chinese edition's search splits Chinese into words (jieba): a
+    reader who searches 温度 finds chapter 3, 交叉熵 chapter 4."""
+    watch = PageWatch(server.base_url)
+    watch.attach(desktop)
+    tab = desktop.new_page()
+    problems = check_search(tab, server.base_url, word, expected, search_page="zh/search.html")
+    problems += watch.problems("zh/search.html")
+    tab.screenshot(path=str(_shot(screenshots, "desktop", f"zh-search-{expected.rsplit('/', 1)[-1]}")))
     assert not problems, report(problems)
 
 
