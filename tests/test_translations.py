@@ -86,3 +86,8 @@ def test_spans_tell_role_titles_from_targets_and_read_rest_markup():
     assert found["target"] == {"func:softmax_lib.softmax": 1, "term:logit (logit, 未归一化分数)": 1}
     assert found["code"] == {"axis=-1": 1}
     assert found["math"] == {"e^x": 1}
+
+
+def test_a_month_name_counts_as_its_number():
+    assert check_message("0.2.0 (December 2026)", "0.2.0（2026 年 12 月）") == []
+    assert check_message("0.2.0 (December 2026)", "0.2.0（2026 年 11 月）") != []

@@ -51,6 +51,8 @@ _LINK_URL = re.compile(r"\]\(([^)\s]+)\)|<(https?://[^>\s]+)>|(https?://[^\s)>\]
 _NUMBER = re.compile(r"(?<![\w.])[-−]?\d+(?:[.,]\d+)*(?:[eE][-+]?\d+)?")
 _TEX_COMMAND = re.compile(r"\\[A-Za-z]+")
 _WORDS = re.compile(r"[A-Za-z]{2,}")
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December"]
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -89,6 +91,8 @@ def spans(text: str) -> dict[str, Counter]:
         found["url"][next(g for g in m.groups() if g)] += 1
     rest = _LINK_URL.sub(" ", rest)
     found["number"].update(n.replace("−", "-").replace(",", "") for n in _NUMBER.findall(rest))
+    # "December 2026" is "2026 年 12 月" in Chinese: a month's name counts as its number.
+    found["number"].update(str(_MONTHS.index(m) + 1) for m in re.findall(r"\b(" + "|".join(_MONTHS) + r")\b", rest))
     found["prose"] = Counter(_WORDS.findall(rest))
     return found
 

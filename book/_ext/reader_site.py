@@ -229,8 +229,16 @@ def _on_builder_inited(app):
     app._reader_wheel = build_wheel(wheel_dir)
 
 
+def wheel_name(root: Path = ROOT) -> str:
+    """The wheel's file name, from the package's version (what the build makes)."""
+    version = re.search(r'__version__\s*=\s*"([^"]+)"', (root / "softmax_lib" / "_version.py").read_text())
+    return f"softmax_lib-{version.group(1)}-py3-none-any.whl"
+
+
 def _substitutions(app) -> dict[str, str]:
-    wheel = app._reader_wheel.name if getattr(app, "_reader_wheel", None) else "softmax_lib.whl"
+    # The same name in every builder: the gettext builder makes no wheel, and
+    # its messages must equal the Chinese edition's.
+    wheel = app._reader_wheel.name if getattr(app, "_reader_wheel", None) else wheel_name()
     site = site_url(app)
     return {
         "@SITE_URL@": site,
@@ -405,6 +413,46 @@ class TranslatableExerciseTitles(SphinxTransform):
                 node.parent.parent["softmax_book_title"] = (node.source, node.rawsource)
 
 
+class TranslatedExercisesInRegistry(SphinxTransform):
+    """sphinx-exercise keeps each exercise node in a registry when the
+    directive runs, before the translation transform; solution titles are
+    copied from there, so they showed the English exercise titles. After the
+    translation (priority 20), point the registry at the translated nodes."""
+
+    default_priority = 30
+
+    def apply(self, **kwargs):
+        if not is_translation(self.app):
+            return
+        from sphinx_exercise.nodes import exercise_enumerable_node, exercise_node
+
+        registry = getattr(self.env, "sphinx_exercise_registry", {})
+        for node in self.document.findall(lambda n: isinstance(n, (exercise_enumerable_node, exercise_node))):
+            label = node.get("label")
+            if label in registry:
+                registry[label]["node"] = node.deepcopy()  # as it is now: translated, unresolved
+
+
+class FullWidthTitleBrackets(SphinxPostTransform):
+    """In the Chinese edition, the brackets sphinx-exercise puts around an
+    exercise's title (``练习 1.1 (…)``) become full-width, as in Chinese text."""
+
+    default_priority = 23  # after sphinx-exercise's exercise (20) and solution (21) titles
+
+    def run(self, **kwargs):
+        if not is_translation(self.app):
+            return
+        from sphinx_exercise.nodes import exercise_enumerable_node, exercise_node, solution_node
+
+        kinds = (exercise_enumerable_node, exercise_node, solution_node)
+        for node in self.document.findall(lambda n: isinstance(n, kinds)):
+            if not node.children or not isinstance(node.children[0], nodes.title):
+                continue
+            for text in list(node.children[0].findall(nodes.Text)):
+                if str(text) in (" (", ")") and text.parent is not None:
+                    text.parent.replace(text, nodes.Text("（" if str(text) == " (" else "）"))
+
+
 class ExtractExerciseTitles(SphinxPostTransform):
     """The gettext builder reads the resolved doctree, where sphinx-exercise
     (post-transform, priority 20) has merged the subtitle into a plain title:
@@ -483,6 +531,9 @@ def _on_page_context(app, pagename, templatename, context, doctree):
                 '<script src="../_static/explorables/strings.js"></script>'
                 '<script src="../_static/explorables/strings.zh.js"></script>')
             context["body"] = context["body"].replace(NOSCRIPT_EN, NOSCRIPT_ZH)
+            # Relative links to the downloads (the home page's) reach the English edition's folder.
+            context["body"] = re.sub(r'(href|src)="((?:\.\./)*)downloads/',
+                                     lambda m: f'{m.group(1)}="{m.group(2)}../downloads/', context["body"])
             # myst-nb's prompts for hidden cell parts ("Show code cell outputs").
             context["body"] = re.sub(
                 r"(Show|Hide) code cell (source|outputs?|content)",
@@ -677,6 +728,8 @@ def setup(app):
                  latex=(_pass, _pass), text=(_pass, _pass), man=(_pass, _pass), texinfo=(_pass, _pass))
     app.add_transform(TranslatableExerciseTitles)
     app.add_post_transform(ExtractExerciseTitles)
+    app.add_transform(TranslatedExercisesInRegistry)
+    app.add_post_transform(FullWidthTitleBrackets)
     app.add_post_transform(MarkChinese)
     app.add_post_transform(KeepPunctuationWithMath)
     app.connect("builder-inited", _on_builder_inited, priority=100)

@@ -86,11 +86,14 @@ def _screenshot(tab, path):
 
 
 def switch_mode(tab, mode: str) -> None:
-    """What the theme's colour-mode button does, then two frames for the restyle."""
-    tab.evaluate("""mode => {
+    """What the theme's colour-mode button does; then wait for the restyle and
+    for the theme's colour transitions to end (axe measured a half-faded
+    colour once)."""
+    tab.evaluate("""async mode => {
       localStorage.setItem('mode', mode); localStorage.setItem('theme', mode);
       document.documentElement.dataset.mode = mode; document.documentElement.dataset.theme = mode;
-      return new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+      await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+      await Promise.all(document.getAnimations().map(a => a.finished.catch(() => null)));
     }""", mode)
 
 
