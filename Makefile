@@ -8,6 +8,11 @@ STAMP  := $(VENV)/.installed
 HTML   := _build/html
 PORT   ?= 8000
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
+# The chapters (book/0*.ipynb) are re-executed and compared in the reader
+# bundle's fresh venv (tests/test_bundle.py, the last step of make test); the
+# other notebooks here. `make nbval` runs all of them in .venv.
+CHAPTER_NOTEBOOKS := $(filter book/0%,$(NOTEBOOKS))
+PAGES_NOTEBOOKS := $(filter-out $(CHAPTER_NOTEBOOKS),$(NOTEBOOKS))
 PYTEST := $(BIN)/python -m pytest
 NBVAL  := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 JB     := $(BIN)/jupyter-book build . -W -n --keep-going
@@ -19,7 +24,7 @@ STALE  = $(shell find softmax_lib book/_ext _config.yml _toc.yml \( -name '*.py'
 WHEEL  := _build/wheel
 
 .PHONY: help book test unit notebooks-check browser notebooks lab serve bench constraints clean lint types wheel-test
-.PHONY: pdf bundle-test axe js-test translations zh
+.PHONY: pdf bundle-test axe js-test translations zh nbval
 
 # axe-core, the accessibility checker the browser test runs on every page:
 # pinned, from the npm registry, kept beside the venv (removed by make clean).
@@ -41,7 +46,8 @@ help:
 	@echo "make zh         build the Chinese edition alone into $(HTML)/zh"
 	@echo "make lab        JupyterLab on book/"
 	@echo "make pdf        the whole book as one PDF, $(PDF)"
-	@echo "make bundle-test  run every notebook from the site's notebook bundle in a fresh venv"
+	@echo "make bundle-test  run every chapter notebook from the site's notebook bundle in a fresh venv, comparing outputs"
+	@echo "make nbval      re-execute every notebook in .venv and compare its outputs (nbval)"
 	@echo "make notebooks  re-execute every notebook in place, storing fresh outputs"
 	@echo "make serve      serve the built site on http://127.0.0.1:$(PORT)"
 	@echo "make bench      speed, memory and accuracy benchmarks (BENCH_RUNS=3 runs, median and range)"
@@ -62,7 +68,7 @@ book: $(STAMP)
 
 test: $(STAMP) lint types wheel-test js-test
 	$(PYTEST) -m "not browser" tests softmax_lib
-	$(PYTEST) $(NBVAL) book
+	$(PYTEST) $(NBVAL) $(PAGES_NOTEBOOKS)
 	$(BIN)/python book/_ext/editions.py zh --quiet
 	$(JB) --all
 	$(MAKE) --no-print-directory pdf
@@ -129,6 +135,9 @@ pdf: $(STAMP)
 	$(BIN)/python book/_ext/print_pdf.py _build/singlehtml $(PDF)
 	mkdir -p $(HTML)/downloads && cp $(PDF) $(HTML)/downloads/
 	$(PYTEST) -m browser tests/browser/test_pdf.py
+
+nbval: $(STAMP)
+	$(PYTEST) $(NBVAL) book
 
 bundle-test: $(STAMP)
 	SOFTMAX_BOOK_BUNDLE_TEST=1 $(PYTEST) tests/test_bundle.py

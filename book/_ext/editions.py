@@ -17,6 +17,7 @@ any message is untranslated, fuzzy or obsolete.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -34,6 +35,20 @@ ZH = {
 }
 
 
+def search_terms(glossary: Path = ROOT / "book" / "glossary.md") -> list[str]:
+    """The Chinese names of the glossary's terms (``cross-entropy (交叉熵)``),
+    for jieba: without them it splits 交叉熵 into 交叉 and 熵, and a reader's
+    search for 交叉熵 finds nothing."""
+    names: list[str] = []
+    for m in re.finditer(r"^\S[^\n]*?\(([^()\n]*[\u4e00-\u9fff][^()\n]*)\)\s*$",
+                         glossary.read_text(encoding="utf-8"), re.M):
+        for name in m.group(1).split(","):
+            name = name.strip()
+            if re.fullmatch(r"[\u4e00-\u9fff]{2,}", name) and name not in names:
+                names.append(name)
+    return names
+
+
 def _overrides(extra: dict) -> dict:
     import yaml
 
@@ -45,6 +60,10 @@ def _overrides(extra: dict) -> dict:
     }
     if "language" in extra:
         overrides["html_baseurl"] = config["html"]["baseurl"].rstrip("/") + "/zh/"
+        terms = ROOT / "_build" / "jieba-terms.txt"
+        terms.parent.mkdir(parents=True, exist_ok=True)
+        terms.write_text("".join(f"{t}\n" for t in search_terms()), encoding="utf-8")
+        overrides["html_search_options"] = {"dict": str(terms)}
     overrides.update(extra)
     return overrides
 

@@ -534,6 +534,14 @@ def _on_page_context(app, pagename, templatename, context, doctree):
             # Relative links to the downloads (the home page's) reach the English edition's folder.
             context["body"] = re.sub(r'(href|src)="((?:\.\./)*)downloads/',
                                      lambda m: f'{m.group(1)}="{m.group(2)}../downloads/', context["body"])
+            # A citation re-parsed from a translated message may get a new id,
+            # which the reference list's back-links (made for the English
+            # ids) then miss: such a back-link becomes plain text.
+            ids = set(re.findall(r'\bid="([^"]+)"', context["body"]))
+            context["body"] = re.sub(
+                r'<a role="doc-backlink" href="#([^"]+)">([^<]*)</a>',
+                lambda m: m.group(0) if m.group(1) in ids else f"<span>{m.group(2)}</span>",
+                context["body"])
             # myst-nb's prompts for hidden cell parts ("Show code cell outputs").
             context["body"] = re.sub(
                 r"(Show|Hide) code cell (source|outputs?|content)",
@@ -675,6 +683,59 @@ def subset_icon_fonts(outdir: Path) -> int:
     return saved
 
 
+_ASSET_REF = re.compile(r'((?:src|href)=")([^"#?]+)')
+
+
+def share_with_english(outdir: Path, edition: str = "zh") -> int:
+    """The Chinese edition's copies of assets the English edition has byte
+    for byte (theme, MathJax, figures, notebook sources) are deleted, and its
+    pages point at the English files instead; returns the bytes saved.
+
+    Both editions come from the same notebooks, so their figures and sources
+    are the same files; only the search index, the language data and a few
+    scripts differ, and those stay."""
+    zh = outdir / edition
+    if not zh.is_dir():
+        return 0
+    shared: set[str] = set()
+    saved = 0
+    for sub in ("_static", "_images", "_sources"):
+        for path in sorted((zh / sub).rglob("*")):
+            if not path.is_file():
+                continue
+            rel = path.relative_to(zh).as_posix()
+            twin = outdir / rel
+            if twin.is_file() and twin.stat().st_size == path.stat().st_size and twin.read_bytes() == path.read_bytes():
+                shared.add(rel)
+                saved += path.stat().st_size
+                path.unlink()
+    for page in zh.rglob("*.html"):
+        depth = len(page.relative_to(zh).parts) - 1
+        text = page.read_text(encoding="utf-8")
+
+        def redirect(m, depth=depth, page=page):
+            url = m.group(2)
+            if "://" in url or url.startswith(("/", "data:", "mailto:")):
+                return m.group(0)
+            target = (page.parent / url).resolve()
+            try:
+                rel = target.relative_to(zh.resolve()).as_posix()
+            except ValueError:
+                return m.group(0)
+            if rel not in shared:
+                return m.group(0)
+            return m.group(1) + "../" * (depth + 1) + rel
+
+        new = _ASSET_REF.sub(redirect, text)
+        if new != text:
+            page.write_text(new, encoding="utf-8")
+    for sub in ("_static", "_images", "_sources"):
+        for path in sorted((zh / sub).rglob("*"), reverse=True):
+            if path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+    return saved
+
+
 def zip_site(outdir: Path) -> Path:
     """The built site as one zip (without its own zips and the PDF), to read offline."""
     downloads = outdir / "downloads"
@@ -716,8 +777,10 @@ def _on_build_finished(app, exception):
     drop_icon_script(outdir)
     subset_icon_fonts(outdir)
     if app.builder.name == "html" and not is_translation(app):
+        # The Chinese edition, built first by make book, uses the English
+        # edition's copies of the assets both have.
+        share_with_english(outdir)
         # `make pdf` puts the PDF here too; an older one is kept until then.
-        # The zip holds the Chinese edition too when it was built first (make book).
         zip_site(outdir)
 
 
