@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -97,7 +98,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.what == "zh":
         out = args.out or ROOT / "_build" / "html" / "zh"
-        return build("html", out, ZH, strict=not args.no_strict, quiet=args.quiet)
+        # Built beside the English edition and then moved into it: myst-nb
+        # writes its output files next to the output folder
+        # (<out>/../jupyter_execute), which inside _build/html would be
+        # published with the site.
+        work = ROOT / "_build" / "zh" / "html"
+        status = build("html", work, ZH, strict=not args.no_strict, quiet=args.quiet)
+        if status == 0:
+            shutil.rmtree(out, ignore_errors=True)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(work), str(out))
+        return status
     out = args.out or ROOT / "_build" / "gettext"
     return build("gettext", out, {}, strict=not args.no_strict, quiet=args.quiet)
 

@@ -581,6 +581,10 @@ def _on_page_context(app, pagename, templatename, context, doctree):
 #: What pages load from the MathJax copy: the combined TeX-to-CHTML script,
 #: the fonts it asks for, and the TeX packages it may autoload (\require, ...).
 MATHJAX_KEEP = ("tex-chtml.js", "output/chtml/fonts/woff-v2/", "input/tex/extensions/")
+#: ...except the extensions that are never autoloaded: all-packages (only
+#: ``\require{all-packages}``, 215 kB) and those already inside tex-chtml.js.
+MATHJAX_DROP = tuple(f"input/tex/extensions/{name}.js" for name in (
+    "all-packages", "ams", "newcommand", "noundefined", "require", "autoload", "configmacros"))
 
 
 def prune_mathjax(static: Path) -> int:
@@ -591,7 +595,7 @@ def prune_mathjax(static: Path) -> int:
     freed = 0
     for path in sorted(mj.rglob("*"), reverse=True):
         rel = path.relative_to(mj).as_posix()
-        if path.is_file() and not any(rel == k or rel.startswith(k) for k in MATHJAX_KEEP):
+        if path.is_file() and (not any(rel == k or rel.startswith(k) for k in MATHJAX_KEEP) or rel in MATHJAX_DROP):
             freed += path.stat().st_size
             path.unlink()
         elif path.is_dir() and not any(path.iterdir()):
