@@ -25,6 +25,7 @@ folder (printed at the end), the first screen of each page; with
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 
@@ -148,16 +149,26 @@ def check_cjk_font(tab, page: str) -> list[Problem]:
     return []
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_page_on_desktop(browser, server, screenshots, axe_js, page):
-    ctx = browser.new_context(viewport=DESKTOP, device_scale_factor=1, service_workers="block",
+@contextlib.contextmanager
+def opened(browser, server, page: str, viewport: dict, mode: str):
+    """A fresh context (no cookies, no stored mode) in ``mode`` at ``viewport``,
+    watched for errors and off-host requests, with ``page`` loaded and settled."""
+    ctx = browser.new_context(viewport=viewport, device_scale_factor=1, service_workers="block",
                               accept_downloads=False)
-    ctx.add_init_script(mode_script("light"))
+    ctx.add_init_script(mode_script(mode))
     try:
         watch = PageWatch(server.base_url)
         watch.attach(ctx)
         tab = ctx.new_page()
         open_page(tab, server.base_url + page)
+        yield tab, watch
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_on_desktop(browser, server, screenshots, axe_js, page):
+    with opened(browser, server, page, DESKTOP, "light") as (tab, watch):
         facts = page_facts(tab)
         problems = check_math(page, facts) + check_images(page, facts)
         if page in NEIGHBOURS:
@@ -181,21 +192,12 @@ def test_page_on_desktop(browser, server, screenshots, axe_js, page):
             cells = len(json.loads((ROOT / f"{docname}.ipynb").read_text(encoding="utf-8"))["cells"])
             problems += check_download(tab, server.base_url, page, cells)
         problems = unique(watch.problems(page) + problems)
-    finally:
-        ctx.close()
     assert not problems, report(problems)
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_on_a_phone(browser, server, screenshots, page):
-    ctx = browser.new_context(viewport=PHONE, device_scale_factor=1, service_workers="block",
-                              accept_downloads=False)
-    ctx.add_init_script(mode_script("dark"))
-    try:
-        watch = PageWatch(server.base_url)
-        watch.attach(ctx)
-        tab = ctx.new_page()
-        open_page(tab, server.base_url + page)
+    with opened(browser, server, page, PHONE, "dark") as (tab, watch):
         problems = check_sideways(tab, page)
         _screenshot(tab, _shot(screenshots, "phone-dark", page))
         switch_mode(tab, "light")
@@ -204,8 +206,6 @@ def test_page_on_a_phone(browser, server, screenshots, page):
         problems += check_figure_text(page, figure_facts(tab), "phone", SITE, server.base_url, FONT_PT)
         problems += check_phone_navigation(tab, page)
         problems = unique(watch.problems(page) + problems)
-    finally:
-        ctx.close()
     assert not problems, report(problems)
 
 
