@@ -250,3 +250,24 @@ def test_a_download_that_is_not_there_fails(desktop, broken, broken_server):
     open_page(tab, broken_server.base_url + page)
     problems = [str(p) for p in check_download(tab, broken_server.base_url, page, 1)]
     assert_reported(problems, page, r"\.ipynb download _sources/book/gone\.ipynb gives HTTP 404")
+
+
+def _edition_problems(desktop, server, page):
+    from test_pages import check_edition
+
+    tab = desktop.new_page()
+    open_page(tab, server.base_url + page)
+    return [str(p) for p in check_edition(tab, page, server.base_url)]
+
+
+def test_a_page_without_its_language_switch_fails(desktop, broken, broken_server):
+    page = broken.write("no_language_switch", remove=r'<a class="btn btn-sm language-switch"[^>]*>.*?</a>')
+    assert_reported(_edition_problems(desktop, broken_server, page), page, r"no language switch")
+
+
+def test_a_language_switch_to_another_page_fails(desktop, broken, broken_server):
+    page = broken.write("wrong_language_switch")
+    problems = _edition_problems(desktop, broken_server, page)
+    # The copy's switch still leads to the Chinese twin of the page it was copied from.
+    assert_reported(problems, page, r"language switch leads to .*expected zh/book/wrong_language_switch\.html")
+
