@@ -24,7 +24,7 @@ STALE  = $(shell find softmax_lib book/_ext _config.yml _toc.yml \( -name '*.py'
 WHEEL  := _build/wheel
 
 .PHONY: help book test unit notebooks-check browser notebooks lab serve bench constraints clean lint types wheel-test
-.PHONY: pdf bundle-test axe js-test translations zh nbval
+.PHONY: pdf bundle-test axe js-test translations zh nbval test-library test-site
 
 # axe-core, the accessibility checker the browser test runs on every page:
 # pinned, from the npm registry, kept beside the venv (removed by make clean).
@@ -66,14 +66,25 @@ book: $(STAMP)
 	$(JB) $(if $(STALE),--all)
 	@echo "The book is at file://$(CURDIR)/$(HTML)/index.html, in Chinese at file://$(CURDIR)/$(HTML)/zh/index.html (or run: make serve)"
 
-test: $(STAMP) lint types wheel-test js-test
+# Two lanes at once, one per core: the library's checks and the builds of the
+# site are independent and each mostly uses one core (their outputs are
+# printed per target). Then the browser test and the bundle, which use both.
+test: $(STAMP)
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-library test-site
+	$(PYTEST) -m browser tests/browser
+	SOFTMAX_BOOK_BUNDLE_TEST=1 $(PYTEST) tests/test_bundle.py
+
+# Lint, types, the wheel, the explorables' arithmetic, unit/property/doctests
+# (with the Chinese catalogues' gate), the notebooks that are not chapters.
+test-library: $(STAMP) lint types wheel-test js-test
 	$(PYTEST) -m "not browser" tests softmax_lib
 	$(PYTEST) $(NBVAL) $(PAGES_NOTEBOOKS)
+
+# Both editions with -W, then the PDF and its test.
+test-site: $(STAMP)
 	$(BIN)/python book/_ext/editions.py zh --quiet
 	$(JB) --all
 	$(MAKE) --no-print-directory pdf
-	$(PYTEST) -m browser tests/browser
-	SOFTMAX_BOOK_BUNDLE_TEST=1 $(PYTEST) tests/test_bundle.py
 
 # The Chinese edition's catalogues, brought up to date with the English
 # sources: new messages come in empty, changed ones fuzzy (with the old
