@@ -168,7 +168,10 @@ def prefill(locale: Path = LOCALE) -> int:
     filled = 0
     for po_path in sorted(locale.rglob("*.po")):
         po = polib.pofile(str(po_path), wrapwidth=0)
-        changed = False
+        # sphinx-intl writes the header entry as fuzzy (a template's); the
+        # catalogue is a finished translation, not a draft.
+        changed = po.metadata_is_fuzzy
+        po.metadata_is_fuzzy = False
         for e in po:
             if e.obsolete or e.msgstr:
                 continue
