@@ -30,6 +30,13 @@ WHEEL  := _build/wheel
 # pinned, from the npm registry, kept beside the venv (removed by make clean).
 AXE_VERSION := 4.14.1
 AXE := $(VENV)/share/axe-core-$(AXE_VERSION)/axe.min.js
+# MathJax for node (the same version as the browser copy of
+# sphinx-mathjax-offline): book/_ext/static_math.py typesets the book's math
+# with it when the site is built, so pages load no MathJax script. Pinned, from
+# the npm registry, kept beside the venv; without npm the build says so and
+# leaves the typesetting to MathJax in the reader's browser.
+MATHJAX_VERSION := 3.2.2
+MATHJAX_NODE := $(VENV)/share/mathjax-full-$(MATHJAX_VERSION)/js/mathjax.js
 # The PDF of the whole book: Chromium's print of the single-page build. Kept
 # in _build/pdf (a later `make book` copies it into the site) and in the site.
 PDF := _build/pdf/softmax-book.pdf
@@ -128,6 +135,18 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab book $(ALLOW_ROOT)
 
 test: $(AXE)
+
+book test-site test-library zh pdf: $(MATHJAX_NODE)
+
+# npm pack fetches the package alone (no dependencies): static_math.js uses
+# only its core, TeX input, CHTML output and assistive MathML, which need none.
+$(MATHJAX_NODE):
+	@if command -v npm >/dev/null && command -v node >/dev/null; then \
+	  d=$(VENV)/share/mathjax-full-$(MATHJAX_VERSION) && rm -rf $$d && mkdir -p $$d && cd $$d \
+	  && npm pack --silent mathjax-full@$(MATHJAX_VERSION) >/dev/null \
+	  && tar -xzf mathjax-full-$(MATHJAX_VERSION).tgz --strip-components=1 package/js package/LICENSE package/package.json \
+	  && rm mathjax-full-$(MATHJAX_VERSION).tgz && test -s js/mathjax.js; \
+	else echo "node and npm are missing: the book's math will be typeset in the reader's browser (apt-get install npm)"; fi
 
 $(AXE):
 	mkdir -p $(dir $@)

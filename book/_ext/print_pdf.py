@@ -3,7 +3,7 @@
 Usage: python book/_ext/print_pdf.py _build/singlehtml OUT.pdf
 
 Why Chromium and not LaTeX: the PDF then shows exactly what the site shows
-(MathJax's math, the notebooks' figures, the same numbering and the
+(the math MathJax typeset at build time, the notebooks' figures, the same numbering and the
 bibliography), with no TeX Live (a few hundred MB, plus CJK fonts for the
 glossary) to install. Debian's /usr/bin/chromium is driven by Playwright's
 Python package; no browser is downloaded (jupyter-book's own ``pdfhtml``
@@ -12,7 +12,8 @@ builder would download one).
 Sphinx's single-page builder writes the book to ``book/index.html`` (the
 root document's name) but makes every link relative to the site's root, so
 that page is printed from a copy at the root (``print.html``). Before printing, every solution is opened (a printed dropdown would be
-empty), lazily loaded figures are fetched, and MathJax has typeset the page.
+empty), lazily loaded figures are fetched, and the math's fonts have loaded (or, where the
+build left the math to the browser, MathJax has typeset the page).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ async () => {
     img.loading = 'eager';
     return img.decode().catch(() => null);
   }));
+  await document.fonts.ready;
 }
 """
 

@@ -15,7 +15,9 @@
   onto a line of its own; reference-list entries get a role that a list may
   hold; content images load lazily.
 - **Weight**: after the build, the MathJax copy keeps only what pages load
-  (``tex-chtml.js``, its fonts, the TeX extensions it may autoload) and the
+  (the fonts of the math typeset at build time, see ``static_math.py``; or,
+  where that fell back to the browser, ``tex-chtml.js``, its fonts and the TeX
+  extensions it may autoload) and the
   theme's 1.4 MB icon script is dropped (its webfonts draw the same icons).
 
 ``make_bundle`` and ``build_wheel`` are also used by ``tests/test_bundle.py``.
@@ -578,24 +580,40 @@ def _on_page_context(app, pagename, templatename, context, doctree):
 # After the build: downloads, pruning, the offline zip
 # --------------------------------------------------------------------------
 
-#: What pages load from the MathJax copy: the combined TeX-to-CHTML script,
-#: the fonts it asks for, and the TeX packages it may autoload (\require, ...).
+#: What pages load from the MathJax copy when MathJax typesets in the browser
+#: (static_math.py's fallback): the combined TeX-to-CHTML script, the fonts it
+#: asks for, and the TeX packages it may autoload (\require, ...).
 MATHJAX_KEEP = ("tex-chtml.js", "output/chtml/fonts/woff-v2/", "input/tex/extensions/")
 #: ...except the extensions that are never autoloaded: all-packages (only
 #: ``\require{all-packages}``, 215 kB) and those already inside tex-chtml.js.
 MATHJAX_DROP = tuple(f"input/tex/extensions/{name}.js" for name in (
     "all-packages", "ams", "newcommand", "noundefined", "require", "autoload", "configmacros"))
+#: The stylesheet of the math typeset at build time (static_math.py) and the
+#: fonts it names, relative to the stylesheet.
+MATH_STYLESHEET = "mathjax-chtml.css"
+_CSS_URL = re.compile(r'url\("?([^")]+)"?\)')
 
 
 def prune_mathjax(static: Path) -> int:
-    """Delete every file of ``_static/mathjax`` that no page loads; return bytes freed."""
+    """Delete every file of ``_static/mathjax`` that no page loads; return bytes
+    freed. With the math typeset at build time, pages load only the fonts its
+    stylesheet names."""
     mj = static / "mathjax"
     if not mj.is_dir():
         return 0
+    sheet = static / MATH_STYLESHEET
+    if sheet.is_file():
+        named = {(static / url).resolve() for url in _CSS_URL.findall(sheet.read_text(encoding="utf-8"))}
+
+        def keep(path: Path, rel: str) -> bool:
+            return path.resolve() in named
+    else:
+        def keep(path: Path, rel: str) -> bool:
+            return any(rel == k or rel.startswith(k) for k in MATHJAX_KEEP) and rel not in MATHJAX_DROP
     freed = 0
     for path in sorted(mj.rglob("*"), reverse=True):
         rel = path.relative_to(mj).as_posix()
-        if path.is_file() and (not any(rel == k or rel.startswith(k) for k in MATHJAX_KEEP) or rel in MATHJAX_DROP):
+        if path.is_file() and not keep(path, rel):
             freed += path.stat().st_size
             path.unlink()
         elif path.is_dir() and not any(path.iterdir()):
@@ -622,6 +640,25 @@ def drop_icon_script(outdir: Path) -> None:
     for sub in ("scripts", "styles"):
         for m in (outdir / "_static" / sub).glob("*.map"):
             m.unlink()
+
+
+_SEARCH_SCRIPTS = re.compile(
+    r'\s*<script src="[^"]*(?:_static/searchtools\.js|_static/language_data\.js|searchindex\.js)"></script>')
+
+
+def drop_search_scripts(outdir: Path) -> None:
+    """pydata-sphinx-theme puts Sphinx's search (its scripts and the whole
+    search index, 42 kB with gzip) in the head of every page, for a
+    search-as-you-type field that is off (its default, and here). They block
+    the page's parsing until they have loaded: 0.5 s of chapter 4 on a slow
+    phone. Only the search page searches, and its own template loads them."""
+    for page in outdir.rglob("*.html"):
+        if page.name == "search.html" or "downloads" in page.relative_to(outdir).parts:
+            continue
+        text = page.read_text(encoding="utf-8")
+        new = _SEARCH_SCRIPTS.sub("", text)
+        if new != text:
+            page.write_text(new, encoding="utf-8")
 
 
 _FA_CLASS_RULE = re.compile(r'((?:\.fa-[a-z0-9-]+:before,?)+)\{content:"\\([0-9a-f]+)"\}')
@@ -688,6 +725,7 @@ def subset_icon_fonts(outdir: Path) -> int:
 
 
 _ASSET_REF = re.compile(r'((?:src|href)=")([^"#?]+)')
+_CSS_REF = re.compile(r"""(url\(["']?)([^"')#?]+)""")
 
 
 def share_with_english(outdir: Path, edition: str = "zh") -> int:
@@ -713,15 +751,17 @@ def share_with_english(outdir: Path, edition: str = "zh") -> int:
                 shared.add(rel)
                 saved += path.stat().st_size
                 path.unlink()
-    for page in zh.rglob("*.html"):
-        depth = len(page.relative_to(zh).parts) - 1
-        text = page.read_text(encoding="utf-8")
+    # Pages (src=, href=) and the edition's own stylesheets (url(...), such
+    # as the math stylesheet's fonts) then point at the English copies.
+    for doc in [*zh.rglob("*.html"), *(zh / "_static").rglob("*.css")]:
+        depth = len(doc.relative_to(zh).parts) - 1
+        text = doc.read_text(encoding="utf-8")
 
-        def redirect(m, depth=depth, page=page):
+        def redirect(m, depth=depth, doc=doc):
             url = m.group(2)
             if "://" in url or url.startswith(("/", "data:", "mailto:")):
                 return m.group(0)
-            target = (page.parent / url).resolve()
+            target = (doc.parent / url).resolve()
             try:
                 rel = target.relative_to(zh.resolve()).as_posix()
             except ValueError:
@@ -730,9 +770,9 @@ def share_with_english(outdir: Path, edition: str = "zh") -> int:
                 return m.group(0)
             return m.group(1) + "../" * (depth + 1) + rel
 
-        new = _ASSET_REF.sub(redirect, text)
+        new = (_CSS_REF if doc.suffix == ".css" else _ASSET_REF).sub(redirect, text)
         if new != text:
-            page.write_text(new, encoding="utf-8")
+            doc.write_text(new, encoding="utf-8")
     for sub in ("_static", "_images", "_sources"):
         for path in sorted((zh / sub).rglob("*"), reverse=True):
             if path.is_dir() and not any(path.iterdir()):
@@ -779,6 +819,8 @@ def _on_build_finished(app, exception):
             shutil.copy2(pdf, downloads / PDF_NAME)
     prune_mathjax(outdir / "_static")
     drop_icon_script(outdir)
+    if not app.config.html_theme_options.get("search_as_you_type"):
+        drop_search_scripts(outdir)
     subset_icon_fonts(outdir)
     if app.builder.name == "html" and not is_translation(app):
         # The Chinese edition, built first by make book, uses the English

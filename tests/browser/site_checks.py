@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html.parser
 import json
+import os
 import posixpath
 import re
 import urllib.parse
@@ -174,8 +175,9 @@ class PageWatch:
 
 
 def open_page(page, url: str) -> None:
-    """Load a page and wait until it has settled: scripts run, MathJax typeset,
-    every image decoded."""
+    """Load a page and wait until it has settled: scripts run, every image
+    decoded, web fonts loaded (and MathJax typeset, if the build left the math
+    to the browser)."""
     page.goto(url, wait_until="load", timeout=TIMEOUT_MS)
     page.evaluate(_SETTLE_JS)
     try:
@@ -193,6 +195,7 @@ async () => {
     img.loading = 'eager';
     return img.decode().catch(() => null);
   }));
+  await document.fonts.ready;
 }
 """
 
@@ -219,7 +222,14 @@ _PAGE_FACTS_JS = """
   const link = sel => { const a = document.querySelector(sel); return a ? a.href : null; };
   return {
     mathCount: math.length,
+    // MathJax in the browser (the build's fallback), and whether the math's
+    // stylesheet reached the page: MathJax draws each glyph as CSS content.
     mathjax: !!(window.MathJax && window.MathJax.startup && window.MathJax.startup.document),
+    mathStyled: (() => {
+      const c = document.querySelector('mjx-container mjx-c');
+      const content = c ? getComputedStyle(c, '::before').content : 'none';
+      return !!content && content !== 'none' && content !== 'normal';
+    })(),
     untypeset: math.filter(e => !e.querySelector('mjx-container'))
                    .map(e => e.textContent.trim().slice(0, 80)),
     mathErrors: [...document.querySelectorAll('mjx-merror')]
@@ -244,13 +254,18 @@ def page_facts(page) -> dict:
 
 
 def check_math(name: str, facts: dict) -> list[Problem]:
-    """MathJax typeset every math element, without errors, and no raw TeX
-    is left in the text a reader sees."""
+    """Every math element is typeset, without errors, and drawn with MathJax's
+    stylesheet; no raw TeX is left in the text a reader sees. In CI the math
+    must come typeset from the build (``book/_ext/static_math.py``): MathJax
+    running in the page means the build fell back to the browser."""
     found = []
-    if facts["mathCount"] and not facts["mathjax"]:
-        found.append(Problem(name, f"{facts['mathCount']} math element(s) but MathJax did not load"))
+    if facts["mathCount"] and not facts["untypeset"] and not facts["mathStyled"]:
+        found.append(Problem(name, "the math is typeset but its stylesheet did not load (mathjax-chtml.css)"))
+    if facts["mathCount"] and facts["mathjax"] and os.environ.get("CI"):
+        found.append(Problem(name, "MathJax typeset the math in the browser: the build could not "
+                                   "(node or MathJax's node package missing; see book/_ext/static_math.py)"))
     for tex in facts["untypeset"][:5]:
-        found.append(Problem(name, f"math not typeset by MathJax: {tex!r}"))
+        found.append(Problem(name, f"math not typeset: {tex!r}"))
     for err in facts["mathErrors"][:5]:
         found.append(Problem(name, f"MathJax error: {err!r}"))
     text = re.sub(r"\s+", " ", facts["text"])

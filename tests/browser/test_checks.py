@@ -28,7 +28,7 @@ from site_checks import (
 
 pytestmark = pytest.mark.browser
 
-MATHJAX_TAG = re.compile(r'<script[^>]*mathjax/tex-chtml\.js[^"]*"></script>')
+MATH_STYLESHEET = re.compile(r'<link[^>]*_static/mathjax-chtml\.css[^>]*>')
 
 
 class BrokenSite:
@@ -43,10 +43,10 @@ class BrokenSite:
         (root / "book").mkdir()
         for entry in (site / "book").iterdir():
             (root / "book" / entry.name).symlink_to(entry)
-        # The smallest page with math (that loads MathJax) is the default base:
-        # quick to test.
+        # The smallest page with math (typeset at build time, with its
+        # stylesheet) is the default base: quick to test.
         pages = [p for p in sorted((site / "book").glob("*.html"))
-                 if MATHJAX_TAG.search(html := p.read_text(encoding="utf-8")) and 'class="math' in html]
+                 if MATH_STYLESHEET.search(html := p.read_text(encoding="utf-8")) and "<mjx-container" in html]
         assert pages, "no page of the site has math"
         self.base = min(pages, key=lambda p: p.stat().st_size).relative_to(site).as_posix()
 
@@ -114,11 +114,25 @@ def test_single_dollar_tex_left_raw_fails(desktop, broken, broken_server):
     assert_reported(desktop_problems(desktop, broken_server, page), page, r"raw TeX", r"\$p_i\$")
 
 
-def test_math_without_mathjax_fails(desktop, broken, broken_server):
-    page = broken.write("no_mathjax", remove=MATHJAX_TAG)
+def test_math_without_its_stylesheet_fails(desktop, broken, broken_server):
+    page = broken.write("no_math_stylesheet", remove=MATH_STYLESHEET)
+    assert_reported(desktop_problems(desktop, broken_server, page), page, r"stylesheet did not load")
+
+
+def test_math_left_as_tex_fails(desktop, broken, broken_server):
+    """What a build that wrote TeX for the browser, with no MathJax, shows."""
+    page = broken.write("untypeset_math",
+                        add=r'<p>Each <span class="math notranslate nohighlight">\(p_i\)</span> is positive.</p>')
     problems = desktop_problems(desktop, broken_server, page)
-    assert_reported(problems, page, r"MathJax did not load")
-    assert_reported(problems, page, r"raw TeX", r"\\\[|\\\(")
+    assert_reported(problems, page, r"math not typeset", r"p_i")
+    assert_reported(problems, page, r"raw TeX", r"\\\(")
+
+
+def test_math_typeset_in_the_browser_fails_in_ci(desktop, broken, broken_server, monkeypatch):
+    """In CI the build must typeset the math (node and MathJax are installed)."""
+    page = broken.write("browser_mathjax", add="<script>window.MathJax = {startup: {document: {}}}</script>")
+    monkeypatch.setenv("CI", "true")
+    assert_reported(desktop_problems(desktop, broken_server, page), page, r"MathJax typeset the math in the browser")
 
 
 def test_a_missing_image_fails(desktop, broken, broken_server):

