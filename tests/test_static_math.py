@@ -44,7 +44,7 @@ Inline :math:`p_i = e^{z_i} / \sum_j e^{z_j}` and :math:`\log` too.
 """
 
 
-def build(tmp_path: Path, page: str, env: dict | None = None) -> subprocess.CompletedProcess:
+def build(tmp_path: Path, page: str, env: dict | None = None, builder: str = "html") -> subprocess.CompletedProcess:
     src = tmp_path / "src"
     src.mkdir()
     (src / "conf.py").write_text(textwrap.dedent(f"""
@@ -55,7 +55,7 @@ def build(tmp_path: Path, page: str, env: dict | None = None) -> subprocess.Comp
     """))
     (src / "index.rst").write_text(page)
     return subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(src), str(tmp_path / "out")],
+        [sys.executable, "-m", "sphinx", "-W", "-b", builder, str(src), str(tmp_path / "out")],
         capture_output=True, text=True, env={**os.environ, **(env or {})}, check=False)
 
 
@@ -113,6 +113,18 @@ def test_formulas_reach_the_page_typeset(tmp_path):
     assert 'href="_static/mathjax/output/chtml/fonts/woff-v2/MathJax_Math-Italic.woff" as="font"' in preloads
     css = (tmp_path / "out" / "_static" / "mathjax-chtml.css").read_text(encoding="utf-8")
     assert "@font-face" in css and 'mjx-c.mjx-c1D467.TEX-I::before' in css  # italic z
+
+
+@needs_node
+@pytest.mark.parametrize("builder", ["html", "singlehtml"])
+def test_every_formula_is_typeset_before_writing(tmp_path, builder):
+    """In one MathJax call per build, before the first page is written (the
+    single-page builder, for the PDF, emits no write-started)."""
+    done = build(tmp_path, PAGE, builder=builder)
+    assert done.returncode == 0, done.stderr
+    assert "static_math: 4 formulas typeset" in done.stdout
+    assert "typesetting again" not in done.stdout
+    assert (tmp_path / "out" / "index.html").read_text(encoding="utf-8").count("<mjx-container") == 4
 
 
 @needs_node

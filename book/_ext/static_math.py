@@ -132,12 +132,15 @@ def _on_builder_inited(app) -> None:
         (Path(app.outdir) / "_static" / STYLESHEET).unlink(missing_ok=True)
 
 
-def _on_write_started(app, builder) -> None:
+def _on_env_updated(app, env) -> list[str]:
+    """Once every page is read and before any is written (the single-page
+    builder emits no write-started), typeset every formula of the book."""
+    builder = app.builder
     if builder.format != "html" or getattr(builder, "math_renderer_name", None) != NAME:
-        return
+        return []
     items: set[tuple[str, bool]] = set()
-    for docname in sorted(app.env.found_docs):
-        doctree = app.env.get_doctree(docname)
+    for docname in sorted(env.found_docs):
+        doctree = env.get_doctree(docname)
         items.update((n.astext(), False) for n in doctree.findall(nodes.math))
         items.update((display_tex(n), True) for n in doctree.findall(nodes.math_block))
     state = _state(app)
@@ -146,13 +149,16 @@ def _on_write_started(app, builder) -> None:
     state.add(items)
     (state.outdir / "_static" / STYLESHEET).write_text(state.css, encoding="utf-8")
     logger.info(f"static_math: {len(state.html)} formulas typeset by MathJax {MATHJAX_VERSION} under node")
+    return []
 
 
 def _html(translator, node, tex: str, display: bool) -> str:
     state = _state(translator.builder.app)
     # A formula no doctree had when writing began (made by a post-transform).
+    if (tex, display) not in state.html:
+        logger.info(f"static_math: typesetting again for a formula found while writing: {tex!r}")
     state.add({(tex, display)})
-    state.pages.add(translator.builder.current_docname)
+    state.pages.add(getattr(translator.builder, "current_docname", ""))
     out = state.html[(tex, display)]
     error = _ERROR.search(out)
     if error and (tex, display) not in state.reported:
@@ -209,6 +215,6 @@ def setup(app):
     # After sphinx-mathjax-offline and jupyter-book have set their values.
     app.connect("config-inited", _on_config_inited, priority=900)
     app.connect("builder-inited", _on_builder_inited)
-    app.connect("write-started", _on_write_started)
+    app.connect("env-updated", _on_env_updated)
     app.connect("html-page-context", _on_page_context)
     return {"parallel_read_safe": True, "parallel_write_safe": False}
