@@ -75,10 +75,13 @@ book: $(STAMP)
 
 # Two lanes at once, one per core: the library's checks and the builds of the
 # site are independent and each mostly uses one core (their outputs are
-# printed per target). Then the browser test and the bundle, which use both.
+# printed per target). Then the browser test in two processes (Chromium runs
+# a page's scripts and axe-core on one core: 4 min 54 s instead of 7 min 11 s),
+# its timing test alone (a busy second core would skew it), and the bundle.
 test: $(STAMP)
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-library test-site
-	$(PYTEST) -m browser tests/browser
+	$(PYTEST) -m "browser and not timing" -n 2 tests/browser
+	$(PYTEST) -m "browser and timing" tests/browser
 	SOFTMAX_BOOK_BUNDLE_TEST=1 $(PYTEST) tests/test_bundle.py
 
 # Lint, types, the wheel, the explorables' arithmetic, unit/property/doctests

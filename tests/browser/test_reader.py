@@ -95,6 +95,7 @@ def test_each_edition_is_small(site):
         assert size <= SITE_BYTES, f"the {edition} edition is {size / 1e6:.1f} MB (budget 15 MB)"
 
 
+@pytest.mark.timing
 def test_chapter_4_typesets_on_a_slow_phone(browser, site):
     """Chapter 4 (the heaviest in math and figures) on a simulated slow phone,
     Slow 4G (1.6 Mbit/s down, 150 ms latency) with a 4x CPU slow-down, cold
