@@ -17,9 +17,10 @@ PYTEST := $(BIN)/python -m pytest
 NBVAL  := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 JB     := $(BIN)/jupyter-book build . -W -n --keep-going
 # An incremental build re-reads only changed pages: it misses a changed
-# docstring (the API page) or configuration, and their warnings. Rebuild
-# everything when those are newer than the last build.
-STALE  = $(shell find softmax_lib book/_ext _config.yml _toc.yml \( -name '*.py' -o -name '*.yml' \) -newer $(HTML)/searchindex.js 2>/dev/null | head -n 1)
+# docstring (the API page) or configuration, and their warnings; and when no
+# page changed, Sphinx writes nothing, not even a changed stylesheet, script
+# or template. Rebuild everything when one of those is newer than the last build.
+STALE  = $(shell find softmax_lib book/_ext _config.yml _toc.yml \( -name '*.py' -o -name '*.yml' \) -newer $(HTML)/searchindex.js 2>/dev/null | head -n 1)$(shell find book/_static book/_templates -type f -newer $(HTML)/searchindex.js 2>/dev/null | head -n 1)
 
 WHEEL  := _build/wheel
 
