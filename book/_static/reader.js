@@ -5,6 +5,7 @@
 //    in a dialog; Escape, the close button or a click outside closes it.
 // 2. The theme's search and colour-mode buttons: their aria-label did not
 //    contain their visible text (axe: label-content-name-mismatch, serious).
+// 3. Scrollable blocks get their tab stop in one pass (see the end).
 document.addEventListener("DOMContentLoaded", () => {
   // The Chinese edition's pages are lang="zh-CN".
   const zh = document.documentElement.lang.startsWith("zh");
@@ -56,11 +57,30 @@ document.addEventListener("DOMContentLoaded", () => {
     const visible = button.textContent.replace(/\s+/g, " ").trim();
     if (visible) button.setAttribute("aria-label", visible);
   });
-  document.querySelectorAll("button[aria-label]").forEach((button) => {
-    const label = button.getAttribute("aria-label");
-    const visible = button.innerText.replace(/\s+/g, " ").trim();
+  // innerText needs a layout: read every button's text first, then write, so
+  // that the page is laid out once, not once per button.
+  const labelled = [...document.querySelectorAll("button[aria-label]")].map((button) => [
+    button,
+    button.getAttribute("aria-label"),
+    button.innerText.replace(/\s+/g, " ").trim(),
+  ]);
+  labelled.forEach(([button, label, visible]) => {
     if (visible && !label.toLowerCase().includes(visible.toLowerCase())) {
       button.setAttribute("aria-label", `${visible} (${label})`);
     }
   });
+
+  // The theme (pydata-sphinx-theme 0.17, on "load") gives every code block and
+  // output that scrolls sideways a tab stop and the others tabIndex -1. It
+  // reads one block's size and then writes its tabIndex, block after block, so
+  // the page is laid out again for each of chapter 4's 118 blocks: about 0.7 s
+  // on a slow phone (tests/browser/test_reader.py). The same decision taken
+  // here with every read before any write costs one layout; the theme's pass
+  // then finds the page laid out and writes the values it already has.
+  const scrollable = [...document.querySelectorAll(
+    "pre, .nboutput > .output_area, .cell_output > .output, .jp-RenderedHTMLCommon, .pst-scrollable-table-container"
+  )];
+  scrollable
+    .map((el) => (el.scrollWidth > el.clientWidth || el.scrollHeight > el.clientHeight ? 0 : -1))
+    .forEach((tabIndex, i) => { scrollable[i].tabIndex = tabIndex; });
 });
