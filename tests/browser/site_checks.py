@@ -179,12 +179,19 @@ def open_page(page, url: str) -> None:
     decoded, web fonts loaded (and MathJax typeset, if the build left the math
     to the browser)."""
     page.goto(url, wait_until="load", timeout=TIMEOUT_MS)
+    # Sections far from the screen are not laid out or painted until a reader
+    # scrolls to them (custom.css: content-visibility). The checks measure every
+    # section as it is drawn then: its overflow, its colours for axe, its
+    # figures' text, and the full-page screenshot.
+    page.add_style_tag(content=RENDER_ALL_CSS)
     page.evaluate(_SETTLE_JS)
     try:
         page.wait_for_load_state("networkidle", timeout=5_000)
     except Exception:  # a page that never idles is caught by the other checks
         pass
 
+
+RENDER_ALL_CSS = "section { content-visibility: visible !important; }"
 
 _SETTLE_JS = """
 async () => {

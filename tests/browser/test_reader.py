@@ -9,6 +9,7 @@ first visit and of the site, a slow phone, and the site opened from disk.
 
 from __future__ import annotations
 
+import statistics
 import time
 import urllib.parse
 from pathlib import Path
@@ -101,9 +102,20 @@ def test_chapter_4_typesets_on_a_slow_phone(browser, site):
     Slow 4G (1.6 Mbit/s down, 150 ms latency) with a 4x CPU slow-down, cold
     cache, served with gzip: its math is drawn within 6 s (the page parsed,
     its stylesheets applied and the math's fonts loaded; MathJax typeset it
-    at build time)."""
+    at build time).
+
+    Three cold loads, and the median is held to the budget: on this 2-core
+    machine loads of the same page differed by up to 1.3 s (December 2026),
+    and one slow load says more about the machine than about the page."""
     with SiteServer(site, gzip=True) as server:
-        _slow_phone(browser, server)
+        times = [_slow_phone(browser, server) for _ in range(3)]
+    page = next((c for c in CHAPTERS if "04_" in c), CHAPTERS[0])
+    median = statistics.median(times)
+    print(f"\n{page} on a slow phone: math drawn after " + ", ".join(f"{t:.1f}" for t in times)
+          + f" s (median {median:.1f} s)")
+    assert median <= SLOW_PHONE_TYPESET_S, (
+        f"{page}: math drawn after a median {median:.1f} s on a slow phone (budget 6 s; loads: "
+        + ", ".join(f"{t:.1f}" for t in times) + " s)")
 
 
 #: Until the math is drawn: MathJax done (only where the build left it to the
@@ -120,7 +132,7 @@ async () => {
 """
 
 
-def _slow_phone(browser, server):
+def _slow_phone(browser, server) -> float:
     page = next((c for c in CHAPTERS if "04_" in c), CHAPTERS[0])
     ctx = browser.new_context(viewport=PHONE, device_scale_factor=2, service_workers="block")
     try:
@@ -140,9 +152,43 @@ def _slow_phone(browser, server):
                                  ".filter(e => !e.querySelector('mjx-container')).length")
     finally:
         ctx.close()
-    print(f"\n{page} on a slow phone: math drawn after {typeset:.1f} s")
-    assert untypeset == 0
-    assert typeset <= SLOW_PHONE_TYPESET_S, f"{page}: math drawn after {typeset:.1f} s on a slow phone (budget 6 s)"
+    assert untypeset == 0, f"{page}: {untypeset} formulas left untypeset on a slow phone"
+    return typeset
+
+
+_FAR_SECTION_JS = """
+() => {
+  const far = [...document.querySelectorAll('.bd-article > section > section')].at(-1);
+  const box = far.getBoundingClientRect();
+  return {id: far.id, cv: getComputedStyle(far).contentVisibility,
+          onScreen: box.top < innerHeight && box.bottom > 0,
+          headingTop: far.querySelector('h2').getBoundingClientRect().top};
+}
+"""
+
+
+def test_far_sections_wait_until_a_reader_reaches_them(browser, server):
+    """Chapter 4's sections are laid out only near the screen (custom.css),
+    but a link to the last section still lands on its heading, and print
+    (the PDF) lays every section out."""
+    page = next((c for c in CHAPTERS if "04_" in c), CHAPTERS[0])
+    ctx = browser.new_context(viewport=PHONE)
+    try:
+        tab = ctx.new_page()
+        tab.goto(server.base_url + page, wait_until="load")
+        first = tab.evaluate(_FAR_SECTION_JS)
+        assert first["cv"] == "auto", f"{page}: sections are always laid out ({first})"
+        assert not first["onScreen"], f"{page}: the last section is on the first screen ({first})"
+        tab.goto(server.base_url + page + "#" + first["id"], wait_until="load")
+        tab.wait_for_timeout(500)
+        there = tab.evaluate(_FAR_SECTION_JS)
+        assert 0 <= there["headingTop"] < PHONE["height"] / 2, (
+            f"{page}#{first['id']}: the heading is at {there['headingTop']:.0f} px, not at the top of the screen")
+        tab.emulate_media(media="print")
+        printed = tab.evaluate(_FAR_SECTION_JS)
+        assert printed["cv"] == "visible", f"{page}: in print, sections wait to be laid out ({printed})"
+    finally:
+        ctx.close()
 
 
 def test_the_site_works_from_file_urls(browser, site):
