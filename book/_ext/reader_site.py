@@ -661,6 +661,21 @@ def drop_search_scripts(outdir: Path) -> None:
             page.write_text(new, encoding="utf-8")
 
 
+_VIEWPORT = re.compile(r'\s*<meta name="viewport"[^>]*>')
+
+
+def drop_duplicate_viewports(outdir: Path) -> None:
+    """Sphinx's base layout, docutils and pydata-sphinx-theme each write the
+    same <meta name="viewport">: keep the first of them."""
+    for page in outdir.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        tags = list(_VIEWPORT.finditer(text))
+        if len(tags) > 1:
+            for m in reversed(tags[1:]):
+                text = text[:m.start()] + text[m.end():]
+            page.write_text(text, encoding="utf-8")
+
+
 _FA_CLASS_RULE = re.compile(r'((?:\.fa-[a-z0-9-]+:before,?)+)\{content:"\\([0-9a-f]+)"\}')
 _FA_FACE = re.compile(r'src:url\(([^)]*/webfonts/)(fa-[a-z]+-\d+)\.woff2\) format\("woff2"\),url\([^)]*\.ttf\) format\("truetype"\)')
 _PUA = re.compile("[\ue000-\uf8ff]")
@@ -819,6 +834,7 @@ def _on_build_finished(app, exception):
             shutil.copy2(pdf, downloads / PDF_NAME)
     prune_mathjax(outdir / "_static")
     drop_icon_script(outdir)
+    drop_duplicate_viewports(outdir)
     if not app.config.html_theme_options.get("search_as_you_type"):
         drop_search_scripts(outdir)
     subset_icon_fonts(outdir)

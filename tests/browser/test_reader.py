@@ -219,6 +219,19 @@ def test_the_site_works_from_file_urls(browser, site):
     assert not problems, report(problems)
 
 
+def test_every_page_has_one_viewport_tag(site):
+    """Sphinx, docutils and the theme each write <meta name="viewport">;
+    reader_site.py keeps one."""
+    pages = {p.relative_to(site).as_posix(): p.read_text(encoding="utf-8") for p in site.rglob("*.html")
+             if not {"downloads", "_static"} & set(p.relative_to(site).parts)}
+    # The top-level index.html of each edition only redirects to book/index.html.
+    pages = {name: text for name, text in pages.items() if 'http-equiv="Refresh"' not in text}
+    assert len(pages) > 20
+    counts = {name: text.count('<meta name="viewport"') for name, text in pages.items()}
+    wrong = {page: n for page, n in counts.items() if n != 1}
+    assert not wrong, f"pages without exactly one viewport tag: {wrong}"
+
+
 def test_pages_link_the_reader_downloads(site):
     """The home page links the notebook bundle, the wheel, the PDF and the
     site's zip; every chapter links the bundle and the wheel; the files exist."""
