@@ -626,12 +626,8 @@ FONTAWESOME_JS = re.compile(r'\s*<script defer src="[^"]*_static/scripts/fontawe
 
 def drop_icon_script(outdir: Path) -> None:
     """pydata-sphinx-theme loads fontawesome.js (1.4 MB, turns icons into SVG)
-    although its CSS already draws the same icons from its webfonts."""
-    for page in outdir.rglob("*.html"):
-        text = page.read_text(encoding="utf-8")
-        new = FONTAWESOME_JS.sub("", text)
-        if new != text:
-            page.write_text(new, encoding="utf-8")
+    although its CSS already draws the same icons from its webfonts. The pages'
+    script tags go in tidy_pages()."""
     for name in ("fontawesome.js", "fontawesome.js.map", "fontawesome.js.LICENSE.txt"):
         (outdir / "_static" / "scripts" / name).unlink(missing_ok=True)
     # Translations of the theme's labels into other languages: the book is English.
@@ -646,34 +642,31 @@ _SEARCH_SCRIPTS = re.compile(
     r'\s*<script src="[^"]*(?:_static/searchtools\.js|_static/language_data\.js|searchindex\.js)"></script>')
 
 
-def drop_search_scripts(outdir: Path) -> None:
-    """pydata-sphinx-theme puts Sphinx's search (its scripts and the whole
-    search index, 42 kB with gzip) in the head of every page, for a
-    search-as-you-type field that is off (its default, and here). They block
-    the page's parsing until they have loaded: 0.5 s of chapter 4 on a slow
-    phone. Only the search page searches, and its own template loads them."""
-    for page in outdir.rglob("*.html"):
-        if page.name == "search.html" or "downloads" in page.relative_to(outdir).parts:
-            continue
-        text = page.read_text(encoding="utf-8")
-        new = _SEARCH_SCRIPTS.sub("", text)
-        if new != text:
-            page.write_text(new, encoding="utf-8")
-
-
 _VIEWPORT = re.compile(r'\s*<meta name="viewport"[^>]*>')
 
 
-def drop_duplicate_viewports(outdir: Path) -> None:
-    """Sphinx's base layout, docutils and pydata-sphinx-theme each write the
-    same <meta name="viewport">: keep the first of them."""
+def tidy_pages(outdir: Path, drop_search: bool) -> None:
+    """One pass over every page:
+
+    - the fontawesome.js tag goes (drop_icon_script);
+    - of the identical <meta name="viewport"> that Sphinx's base layout,
+      docutils and pydata-sphinx-theme each write, the first is kept;
+    - with ``drop_search``, Sphinx's search scripts go from every page but the
+      search page. pydata-sphinx-theme puts them (and the whole search index,
+      42 kB with gzip) in the head of every page, for a search-as-you-type
+      field that is off (its default, and here). They block the page's
+      parsing until they have loaded: 0.5 s of chapter 4 on a slow phone.
+      Only the search page searches, and its own template loads them."""
     for page in outdir.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
-        tags = list(_VIEWPORT.finditer(text))
-        if len(tags) > 1:
-            for m in reversed(tags[1:]):
-                text = text[:m.start()] + text[m.end():]
-            page.write_text(text, encoding="utf-8")
+        new = FONTAWESOME_JS.sub("", text)
+        viewports = list(_VIEWPORT.finditer(new))
+        for m in reversed(viewports[1:]):
+            new = new[:m.start()] + new[m.end():]
+        if drop_search and page.name != "search.html" and "downloads" not in page.relative_to(outdir).parts:
+            new = _SEARCH_SCRIPTS.sub("", new)
+        if new != text:
+            page.write_text(new, encoding="utf-8")
 
 
 _FA_CLASS_RULE = re.compile(r'((?:\.fa-[a-z0-9-]+:before,?)+)\{content:"\\([0-9a-f]+)"\}')
@@ -834,9 +827,7 @@ def _on_build_finished(app, exception):
             shutil.copy2(pdf, downloads / PDF_NAME)
     prune_mathjax(outdir / "_static")
     drop_icon_script(outdir)
-    drop_duplicate_viewports(outdir)
-    if not app.config.html_theme_options.get("search_as_you_type"):
-        drop_search_scripts(outdir)
+    tidy_pages(outdir, drop_search=not app.config.html_theme_options.get("search_as_you_type"))
     subset_icon_fonts(outdir)
     if app.builder.name == "html" and not is_translation(app):
         # The Chinese edition, built first by make book, uses the English

@@ -33,6 +33,8 @@ pytestmark = pytest.mark.browser
 
 DOCNAMES = toc_docnames(ROOT / "_toc.yml")
 CHAPTERS = [page_path(d) for d in DOCNAMES if (ROOT / f"{d}.ipynb").is_file()]
+#: The heaviest chapter in math and figures.
+CHAPTER_4 = next((c for c in CHAPTERS if "04_" in c), CHAPTERS[0])
 
 #: Budgets of issue 13.
 CHAPTER_FIRST_VISIT_BYTES = 1_000_000  # gzip-compressed, everything the page loads
@@ -109,13 +111,11 @@ def test_chapter_4_typesets_on_a_slow_phone(browser, site):
     and one slow load says more about the machine than about the page."""
     with SiteServer(site, gzip=True) as server:
         times = [_slow_phone(browser, server) for _ in range(3)]
-    page = next((c for c in CHAPTERS if "04_" in c), CHAPTERS[0])
     median = statistics.median(times)
-    print(f"\n{page} on a slow phone: math drawn after " + ", ".join(f"{t:.1f}" for t in times)
-          + f" s (median {median:.1f} s)")
+    loads = ", ".join(f"{t:.1f}" for t in times)
+    print(f"\n{CHAPTER_4} on a slow phone: math drawn after {loads} s (median {median:.1f} s)")
     assert median <= SLOW_PHONE_TYPESET_S, (
-        f"{page}: math drawn after a median {median:.1f} s on a slow phone (budget 6 s; loads: "
-        + ", ".join(f"{t:.1f}" for t in times) + " s)")
+        f"{CHAPTER_4}: math drawn after a median {median:.1f} s on a slow phone (budget 6 s; loads: {loads} s)")
 
 
 #: Until the math is drawn: MathJax done (only where the build left it to the
@@ -133,7 +133,7 @@ async () => {
 
 
 def _slow_phone(browser, server) -> float:
-    page = next((c for c in CHAPTERS if "04_" in c), CHAPTERS[0])
+    page = CHAPTER_4
     ctx = browser.new_context(viewport=PHONE, device_scale_factor=2, service_workers="block")
     try:
         tab = ctx.new_page()
@@ -171,7 +171,7 @@ def test_far_sections_wait_until_a_reader_reaches_them(browser, server):
     """Chapter 4's sections are laid out only near the screen (custom.css),
     but a link to the last section still lands on its heading, and print
     (the PDF) lays every section out."""
-    page = next((c for c in CHAPTERS if "04_" in c), CHAPTERS[0])
+    page = CHAPTER_4
     ctx = browser.new_context(viewport=PHONE)
     try:
         tab = ctx.new_page()
@@ -194,7 +194,7 @@ def test_far_sections_wait_until_a_reader_reaches_them(browser, server):
 def test_the_site_works_from_file_urls(browser, site):
     """Opened from disk (file://, no server, as from the offline zip): a
     chapter's math is typeset and its figures load, and search finds pages."""
-    chapter = next((c for c in CHAPTERS if "04_" in c), CHAPTERS[0])
+    chapter = CHAPTER_4
     ctx = browser.new_context(viewport=DESKTOP)
     problems: list[Problem] = []
     try:
